@@ -1,0 +1,135 @@
+"""Routing answers: inference, ambiguity as data, problems, notes and sources. Missing or ambiguous inputs
+produce an "ask for X" result with candidates, never a guessed number."""
+from actions.policy import Query, route
+from actions.policy.model import NoPhone
+
+
+def numbers(r):
+    return [p.number for p in r.phone.rows if not isinstance(p, NoPhone)]
+
+
+def test_no_product_asks_for_the_product(router):
+    r = router.route(Query())
+    assert r.phone.status == "ask" and r.phone.missing.dim == "product"
+    assert set(r.phone.missing.candidates) == {"m365", "d365_ce", "d365_fo", "d365_bc", "power_platform", "dynamics_sa"}
+
+
+def test_m365_without_location_asks_for_the_country(router):
+    r = router.route(Query(product="Microsoft 365"))
+    assert r.phone.status == "ask" and r.phone.missing.dim == "country"
+    assert r.phone.missing.candidates == ("us", "ca", "au", "uk", "de", "cn")
+
+
+def test_an_unknown_value_is_reported_not_guessed(router):
+    r = router.route(Query(product="pizza oven"))
+    assert [(p.code, p.dim) for p in r.problems] == [("unknown_value", "product")]
+    assert r.phone.status == "ask" and r.query.product is None
+
+
+def test_a_dynamics_group_asks_which_app_when_portals_differ(router):
+    r = router.route(Query(product="Dynamics 365"))
+    assert r.portal.status == "ask" and r.portal.missing.dim == "product"
+    assert r.portal.missing.candidates == ("d365_ce", "d365_fo", "d365_bc", "power_platform")
+
+
+def test_two_candidate_answers_are_shown_labelled_not_chosen(router):
+    r = router.route(Query(product="m365", country="France"))
+    assert r.phone.status == "answer" and numbers(r) == ["+49 69 380 789 305"]
+    assert [n.note for n in r.no_phone] == ["m365_number_not_listed"]
+    assert "cloud" in r.phone.labels
+    labels = [r.row_label("phone", row) for row in r.phone.rows]
+    assert {"cloud": ("germany",)} in [{k: v for k, v in lab.items() if k == "cloud"} for lab in labels]
+
+
+def test_country_implies_cloud_and_back(router):
+    r = router.route(Query(product="O365", country="中国"))
+    assert r.query.cloud == "china_21v" and r.inferred == {"cloud": "china_21v"}
+    r = router.route(Query(product="O365", cloud="世纪互联"))
+    assert r.query.country == "cn"
+    r = router.route(Query(product="M365", country="UK"))
+    assert r.query.cloud == "worldwide" and numbers(r) == ["0800 032 6417"]
+
+
+def test_germany_means_office_365_germany_for_m365_with_a_caveat(router):
+    r = router.route(Query(product="Office 365", country="Germany"))
+    assert r.query.cloud == "germany" and numbers(r) == ["0800 589 2330"]
+    assert "germany_cloud_scope" in [n.id for n in r.notes]
+    assert r.phone.rows[0].alternative == "069 380 789 305"
+
+
+def test_office_365_germany_is_only_for_office_365(router):
+    r = router.route(Query(product="Dynamics 365 Finance", cloud="Office 365 Germany"))
+    assert ("cloud_product_mismatch", "cloud") in [(p.code, p.dim) for p in r.problems]
+    assert r.query.cloud is None
+
+
+def test_office_365_germany_implies_the_product(router):
+    r = router.route(Query(cloud="Office 365 Germany", country="de"))
+    assert r.query.product == "m365" and numbers(r) == ["0800 589 2330"]
+
+
+def test_billing_cannot_be_severity_a_at_21vianet(router):
+    r = router.route(Query(product="m365", cloud="21v", support_type="billing", severity="Sev A"))
+    assert "billing_max_b" in [p.code for p in r.problems]
+    assert r.response.rows == ()
+    assert "o365_21v_sev_a_conditions" in [n.id for n in r.notes]
+
+
+def test_a_level_a_plan_does_not_have(router):
+    r = router.route(Query(product="d365_fo", cloud="worldwide", plan="unified_core", severity="c"))
+    assert r.response.rows == () and "no_level_for_plan" in [p.code for p in r.problems]
+
+
+def test_unified_plans_read_severity_a_as_critical(router):
+    r = router.route(Query(product="d365_ce", cloud="worldwide", plan="Unified Performance", severity="Sev A"))
+    assert [a.response.text.en for a in r.response.rows] == ["Unified Performance: < 30 minutes, 24/7"]
+
+
+def test_response_times_for_a_plan_show_the_21vianet_variant_labelled(router):
+    r = router.route(Query(product="Dynamics 365", plan="subscription", severity="b"))
+    texts = {a.response.text.en for a in r.response.rows}
+    assert texts == {"Subscription: < 4 hours (business hours)", "Non-critical business impact: initial response within 8 hours or less"}
+    assert "cloud" in r.response.labels
+
+
+def test_too_many_response_rows_ask_for_the_product(router):
+    r = router.route(Query(severity="b"))
+    assert r.response.status == "ask" and r.response.missing.dim == "product"
+
+
+def test_technical_support_is_meant_when_unsaid(router):
+    r = router.route(Query(product="d365_ce", cloud="21v"))
+    assert numbers(r) == ["+86 400-089-0365"]
+    assert [p.url for p in r.portal.rows] == ["https://portal.partner.microsoftonline.cn/"]
+
+
+def test_hours_show_every_support_type_with_labels(router):
+    r = router.route(Query(product="m365", cloud="21v"))
+    assert r.hours.status == "answer" and len(r.hours.rows) == 4
+    assert set(r.hours.labels) >= {"support_type"}
+
+
+def test_severity_schemes_by_product_and_cloud(router):
+    assert [s.id for s in router.route(Query(product="o365", cloud="21v")).severity.rows] == ["o365_21v"]
+    assert [s.id for s in router.route(Query(product="d365_fo")).severity.rows] == ["d365", "d365_21v"]
+    assert router.route(Query(product="m365", cloud="worldwide")).severity.rows == ()   # the page defines none
+
+
+def test_notes_by_topic_and_sources(router):
+    r = router.route(Query(product="m365", cloud="worldwide"))
+    assert [n.id for n in r.notes_for("who_can_open")] == ["m365_admin_only"]
+    assert [n.id for n in r.notes_for("outage")] == ["m365_service_health_first"]
+    assert [s.doc for s in r.sources_for("portal")] == ["m365_contact", "m365_contact_zh"]   # page and its translation
+    assert r.sources
+
+
+def test_route_needs_an_aware_clock(router):
+    import datetime
+    import pytest
+    with pytest.raises(ValueError):
+        router.route(Query(), now=datetime.datetime(2026, 1, 1))
+
+
+def test_convenience_function_uses_bundled_facts():
+    r = route(product="F&O", cloud="21v")
+    assert numbers(r) == ["+86 400-089-0365"] and r.portal.rows[0].url == "https://lcs.dynamics.cn/"
