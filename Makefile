@@ -3,7 +3,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PY310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.10*/bin/python3.10 2>/dev/null | tail -n 1)
+# a real 3.10 interpreter: pyenv's own build first (its shim fails without a pyenv global), else the PATH's
+PY310 ?= $(or $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10))),$(shell command -v python3.10 2>/dev/null))
 VENV := .venv
 PY := $(VENV)/bin/python
 export RASA_TELEMETRY_ENABLED := false
