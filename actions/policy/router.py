@@ -101,6 +101,7 @@ class Route:
     response: Part
     severity: Part
     notes: Tuple[Note, ...]
+    caveats: Tuple[Note, ...]                       # notes the router's own inferences call for
     conflicts: Tuple[Conflict, ...]
     problems: Tuple[Problem, ...]
     now: datetime
@@ -332,8 +333,8 @@ class Router:
         applicable = [n.id for n in self._select(list(f.notes.values()), cand)]
         notes = tuple(f.notes[n] for n in _dedupe(note_ids + applicable))
         conflicts = tuple(f.conflicts[c] for c in _dedupe(_row_fact(r).conflict for r in shown if _row_fact(r).conflict))
-        return Route(q, inferred, dict(cand), phone, no_phone, portal, hours, response, severity, notes, conflicts,
-                     tuple(problems), now, f)
+        return Route(q, inferred, dict(cand), phone, no_phone, portal, hours, response, severity, notes,
+                     tuple(f.notes[c] for c in caveats), conflicts, tuple(problems), now, f)
 
 
 @lru_cache(maxsize=1)

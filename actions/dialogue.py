@@ -1,0 +1,70 @@
+"""Dialogue logic between the tracker and the policy module, on plain values (no Rasa import), so it is
+unit-testable: which question is being answered, what the user has told us so far, what to ask next.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+from actions.policy import Query, Route
+from actions.policy.model import DIMS
+
+# The question (topic) each intent asks. describe_problem is handled by action_triage.
+INTENT_TOPIC = {
+    "ask_phone": "phone", "ask_hours": "hours", "ask_severity_definition": "severity",
+    "ask_response_time": "response", "ask_portal": "portal", "open_request": "handoff",
+    "ask_languages": "languages", "ask_who_can_open": "who_can_open", "ask_plans": "plans",
+    "ask_outage": "outage",
+}
+# Intents that interrupt a clarifying question; the form steps aside and the rules answer them.
+INTERRUPTIONS = {"greet", "goodbye", "thank", "bot_challenge", "help", "out_of_scope", "nlu_fallback",
+                 "switch_language", "restart", "deny", "affirm"}
+# Topics answered from notes: they need the product, nothing else.
+NOTE_TOPICS = {"who_can_open": "who_can_open", "plans": "plans", "outage": "outage"}
+ROUTE_PART = {"phone": "phone", "hours": "hours", "portal": "portal", "response": "response", "severity": "severity"}
+MAX_CLARIFY = 2          # unanswered clarifying questions before answering with what we have
+
+
+def topic_for(intent: Optional[str], current: Optional[str]) -> Optional[str]:
+    """The topic after this user turn: a new question sets it, anything else keeps the current one.
+    Describing the problem while preparing a hand-off stays in the hand-off."""
+    if intent in INTENT_TOPIC:
+        return INTENT_TOPIC[intent]
+    if intent == "describe_problem" and current != "handoff":
+        return "triage"
+    return current
+
+
+def merge_dims(slots: Mapping[str, Any], message_entities: Iterable[Mapping[str, Any]]) -> Dict[str, Optional[str]]:
+    """Slot values for the query, with corrections applied: naming a new country forgets a cloud named
+    earlier and vice versa ("no, Germany" after "21Vianet"), unless both came in the same message."""
+    dims = {d: slots.get(d) for d in DIMS}
+    said = {e.get("entity") for e in message_entities}
+    if "country" in said and "cloud" not in said:
+        dims["cloud"] = None
+    if "cloud" in said and "country" not in said:
+        dims["country"] = None
+    return dims
+
+
+def query_of(dims: Mapping[str, Optional[str]]) -> Query:
+    return Query(**{d: v for d, v in dims.items() if d in DIMS and v})
+
+
+def to_ask(topic: Optional[str], route: Route, dims: Mapping[str, Optional[str]], has_problem: bool = False) -> List[str]:
+    """The slots still to ask for this topic (the first is asked next); [] means answer now."""
+    if topic in ROUTE_PART:
+        missing = route.part(ROUTE_PART[topic]).missing
+        return [missing.dim] if missing else []
+    if topic in NOTE_TOPICS:
+        return ["product"] if not dims.get("product") else []
+    if topic == "handoff":
+        if not dims.get("product"):
+            return ["product"]
+        for part in ("portal", "phone"):
+            missing = route.part(part).missing
+            if missing:
+                return [missing.dim]
+        if not dims.get("severity") and not has_problem:
+            return ["severity"]
+        return []
+    return []

@@ -1,0 +1,414 @@
+"""Compose answers from a policy Route and the domain's templates.
+
+Facts come from the route; words come from domain.yml (`utter_frag_*` fragments for list items, statuses,
+dates and sources; `utter_answer_*` for the message). The result is a response name plus variables, which
+the action sends with `dispatcher.utter_message(response=..., **variables)` so Rasa's NLG picks the
+language variation. Lists are pre-composed here because templates cannot loop.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+from actions.policy import Route, Triage
+from actions.policy.model import DIM_KIND, Facts, Hours, Note, NoPhone, Phone, Portal, Source
+from actions.policy.router import HoursAnswer, ResponseAnswer
+from actions.policy.schedule import LineStatus
+from actions.policy.triage import SCHEME_LEVEL
+
+DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
+MAX_NOTES = 3
+
+
+def _fact(row):
+    """The fact behind a route row (hours and response rows wrap theirs)."""
+    if isinstance(row, HoursAnswer):
+        return row.hours
+    if isinstance(row, ResponseAnswer):
+        return row.response
+    return row
+
+
+class _Blank(dict):
+    def __missing__(self, key):          # a template variable nobody filled renders empty, never "{x}"
+        return ""
+
+
+@lru_cache(maxsize=2)
+def load_responses(path: str = str(DOMAIN_PATH)) -> Dict[str, List[Dict[str, Any]]]:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))["responses"]
+
+
+def pick_variation(variations: Sequence[Mapping[str, Any]], lang: str) -> Mapping[str, Any]:
+    for v in variations:
+        for c in v.get("condition") or ():
+            if c.get("name") == "language" and c.get("value") == lang:
+                return v
+    return next(v for v in variations if not v.get("condition"))
+
+
+@dataclass
+class Reply:
+    response: str
+    variables: Dict[str, Any] = field(default_factory=dict)
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+
+class Renderer:
+    def __init__(self, facts: Facts, lang: str, now: datetime, responses: Optional[Mapping] = None):
+        self.facts, self.lang, self.now = facts, lang, now
+        self.responses = responses or load_responses()
+
+    # ------------------------------------------------------------------------------------ templates
+    def t(self, fragment: str, **variables: Any) -> str:
+        return self.text(f"utter_frag_{fragment}", **variables)
+
+    def text(self, response: str, **variables: Any) -> str:
+        return pick_variation(self.responses[response], self.lang)["text"].format_map(_Blank(variables))
+
+    def join(self, items: Iterable[str]) -> str:
+        return self.t("list_sep").join(i for i in items if i)
+
+    def name(self, dim: str, value: str) -> str:
+        return self.facts.vocab[DIM_KIND[dim]][value].name.get(self.lang)
+
+    def short_name(self, dim: str, value: str) -> str:
+        n = self.name(dim, value)
+        return n[4:] if n.startswith("the ") else n
+
+    # ------------------------------------------------------------------------------------ dates
+    def when(self, dt: datetime) -> str:
+        local_now = self.now.astimezone(dt.tzinfo)
+        tz = self._tz_name(getattr(dt.tzinfo, "key", str(dt.tzinfo)))
+        if dt.hour == 0 and dt.minute == 0 and dt.date() == local_now.date() + timedelta(days=1):
+            return self.t("datetime_today", hm="24:00", tz=tz)
+        if dt.date() == local_now.date():
+            return self.t("datetime_today", hm=dt.strftime("%H:%M"), tz=tz)
+        weekdays, months = self.t("weekdays").split(","), self.t("months").split(",")
+        return self.t("datetime", weekday=weekdays[dt.weekday()], day=dt.day, month=dt.month,
+                      month_name=months[dt.month - 1], hm=dt.strftime("%H:%M"), tz=tz)
+
+    def _tz_name(self, key: str) -> str:
+        names = dict(item.split("=", 1) for item in self.t("tz_names").split(";"))
+        return names.get(key, key)
+
+    def day(self, d) -> str:
+        weekdays = self.t("weekdays").split(",")
+        return f"{d.month}月{d.day}日（{weekdays[d.weekday()]}）" if self.lang == "zh" else \
+            f"{weekdays[d.weekday()]} {d.day} {self.t('months').split(',')[d.month - 1]}"
+
+    # ------------------------------------------------------------------------------------ pieces
+    def status(self, s: LineStatus, business_regions: str = "") -> str:
+        est = self.t("estimated") if s.estimated else ""
+        if s.reason == "always":
+            return self.t("open_always")
+        if s.open is True:
+            return self.t("open_until", time=self.when(s.closes_at)) + est
+        if s.reason == "needs_timezone":
+            return self.t("needs_timezone")
+        if s.reason == "needs_country":
+            return self.t("needs_country", regions=business_regions)
+        if s.reason == "no_clock_times":
+            return self.t("open_day_no_clock") + est
+        if s.next_open_day and not s.next_open:
+            return self.t("closed_day", day=self.day(s.next_open_day)) + est
+        if s.holiday and s.next_open:
+            return self.t("closed_holiday", holiday=s.holiday, time=self.when(s.next_open)) + est
+        if s.next_open:
+            return self.t("closed_next", time=self.when(s.next_open)) + est
+        return ""
+
+    def business_regions(self) -> str:
+        return "; ".join(b.text.get(self.lang) for b in self.facts.business_hours)
+
+    def label(self, route: Route, part: str, row, skip: Sequence[str] = ()) -> str:
+        parts = []
+        for dim, values in route.row_label(part, row).items():
+            if dim in skip:
+                continue
+            parts.append(self.join(self.short_name(dim, v) for v in values[:4]))
+        return " · ".join(parts)
+
+    def sources(self, items: Iterable[Source]) -> str:
+        seen, out = set(), []
+        for s in list(items):
+            doc = self.facts.documents[s.doc]
+            if self.lang == "en" and doc.lang == "zh":
+                continue                               # English replies cite the English page
+            key = (s.doc, s.section)
+            if key in seen:
+                continue
+            seen.add(key)
+            title = doc.title_zh if self.lang == "zh" else doc.title
+            out.append(self.t("source_item", title=title, date=doc.date.isoformat(),
+                              section=self.facts.section_title(s, self.lang)))
+            if len(out) == 2:
+                break
+        return self.t("source", sources="; ".join(out)) if out else ""
+
+    def notes(self, notes: Iterable[Note], conflicts=()) -> str:
+        out, seen = [], set()
+        for n in notes:
+            if n.id in seen:
+                continue
+            seen.add(n.id)
+            text = n.text.get(self.lang)
+            if n.link:
+                link = self.facts.links[n.link]
+                text += " " + self.t("link", name=link.name.get(self.lang), url=link.url)
+            out.append(self.t("note", text=text))
+            if len(out) == MAX_NOTES:
+                break
+        out += [self.t("conflict", why=c.why.get(self.lang)) for c in conflicts]
+        return "".join(out)
+
+    def subject(self, route: Route, product_fallback: bool = True) -> str:
+        q = route.query
+        product = self.name("product", q.product) if q.product else (self.t("any_product") if product_fallback else "")
+        where = ""
+        if q.cloud == "china_21v" or (q.cloud and not q.country):
+            where = self.name("cloud", q.cloud)
+        elif q.country:
+            where = self.short_name("country", q.country)
+            if q.cloud == "germany":
+                where = f"{self.name('cloud', q.cloud)}, {where}"
+        return self.t("subject_in", product=product, where=where) if where else product
+
+    def row_notes(self, route: Route, rows) -> List[Note]:
+        ids: List[str] = []
+        for r in rows:
+            fact = _fact(r)
+            ids += list(fact.notes)
+            if isinstance(fact, Phone) and fact.alternative_note:
+                ids.append(fact.alternative_note)
+            if isinstance(fact, NoPhone):
+                ids.append(fact.note)
+        return list(route.caveats) + [self.facts.notes[i] for i in dict.fromkeys(ids)]
+
+    # ------------------------------------------------------------------------------------ answers
+    def no_fact(self, route: Route, topic: str) -> Reply:
+        return Reply("utter_no_fact", {"subject": self.subject(route), "what": self.t(f"what_{topic}"),
+                                       "hint": self.t("hint_portal") if topic != "portal" else ""})
+
+    def phone(self, route: Route) -> Reply:
+        part = route.phone
+        if not part.rows:
+            return self.no_fact(route, "phone")
+        lines, numbers = [], []
+        for row in part.rows:
+            label = self.label(route, "phone", row, skip=("support_type",))
+            if isinstance(row, NoPhone):
+                note = self.facts.notes[row.note]
+                text = note.text.get(self.lang)
+                if note.link:
+                    link = self.facts.links[note.link]
+                    text += " " + self.t("link", name=link.name.get(self.lang), url=link.url)
+                lines.append(self.t("no_number", label=self.t("row_label", label=label) if label else "", text=text))
+                continue
+            numbers.append(row.number)
+            alt = ""
+            if row.alternative and row.alternative_note:
+                alt = ""                                   # said by its note, with the charges
+            elif row.alternative:
+                alt = self.t("alt_number", number=row.alternative)
+            lines.append(self.t("phone_line", number=row.number, label=self.t("label", label=label) if label else "", alt=alt))
+            for hid in row.hours:
+                h = next((a for a in route.hours.rows if a.hours.id == hid), None)
+                if h is None:
+                    continue
+                support = self.join(self.name("support_type", v) for v in sorted(h.hours.applies.get("support_type") or ()))
+                lines.append(self.t("hours_of_line", support=support, text=h.hours.text.get(self.lang),
+                                    status=self.status(h.status, self.business_regions())))
+        notes = [n for n in self.row_notes(route, part.rows) if "phone" in n.topics]
+        variables = {"subject": self.subject(route), "lines": "\n".join(lines),
+                     "notes": self.notes(notes, route.conflicts), "numbers": numbers,
+                     "source": self.sources(s for r in part.rows for s in r.sources)}
+        return Reply("utter_answer_phone", variables)
+
+    def hours(self, route: Route) -> Reply:
+        part = route.hours
+        if not part.rows:
+            return self.no_fact(route, "hours")
+        lines = []
+        for a in part.rows:
+            label = self.label(route, "hours", a, skip=("severity",))
+            text = a.hours.text.get(self.lang)
+            if a.business_hours is not None:
+                text += f" → {a.business_hours.text.get(self.lang)}"
+            status = self.status(a.status, self.business_regions())
+            lines.append(self.t("row", label=self.t("row_label", label=label) if label else "",
+                                text=f"{text}; {status}" if self.lang == "en" else f"{text}；{status}"))
+        notes = [n for n in self.row_notes(route, part.rows)] + list(route.notes_for("24x7"))[:1]
+        sources = [s for a in part.rows for s in a.hours.sources] + \
+                  [a.business_hours.source for a in part.rows if a.business_hours is not None]
+        return Reply("utter_answer_hours", {"subject": self.subject(route), "lines": "\n".join(lines),
+                                            "notes": self.notes(notes, route.conflicts), "source": self.sources(sources),
+                                            "hours": [a.hours.id for a in part.rows]})
+
+    def portal(self, route: Route) -> Reply:
+        part = route.portal
+        if not part.rows:
+            return self.no_fact(route, "portal")
+        lines = []
+        for p in part.rows:
+            label = self.label(route, "portal", p, skip=("support_type",))
+            steps = f" {p.steps.get(self.lang)}" if p.steps else ""
+            lines.append(self.t("portal_line", label=self.t("row_label", label=label) if label else "",
+                                name=p.name.get(self.lang), url=f" {p.url}" if p.url else "", steps=steps))
+        numbers = [r.number for r in route.phone.rows if isinstance(r, Phone)]
+        extra = self.t("or_call", number=numbers[0]) if len(set(numbers)) == 1 and route.phone.missing is None else ""
+        notes = list(route.notes_for("portal"))
+        return Reply("utter_answer_portal", {"subject": self.subject(route), "lines": "\n".join(lines) + extra,
+                                             "notes": self.notes(notes, [c for c in route.conflicts if c.id in {p.conflict for p in part.rows}]),
+                                             "source": self.sources(s for p in part.rows for s in p.sources),
+                                             "urls": [p.url for p in part.rows if p.url]})
+
+    def response(self, route: Route) -> Reply:
+        part = route.response
+        if not part.rows:
+            return self.no_fact(route, "response")
+        lines, seen = [], set()
+        for a in part.rows:
+            key = a.response.text.en
+            if key in seen:
+                continue
+            seen.add(key)
+            label = self.label(route, "response", a, skip=("severity", "plan", "product"))
+            level = a.level.label.get(self.lang) if ("severity" in part.labels or route.query.severity is None) else ""
+            head = " · ".join(x for x in (level, label) if x)
+            if a.due.at is not None:
+                due = self.t("due", time=self.when(a.due.at)) + (self.t("estimated") if a.due.estimated else "")
+            else:
+                due = self.t("due_unknown").strip()
+            text = a.response.text.get(self.lang)
+            lines.append(self.t("row", label=self.t("row_label", label=head) if head else "",
+                                text=f"{text}; {due}" if self.lang == "en" else f"{text}；{due}"))
+        notes = [n for n in self.row_notes(route, part.rows) if "response" in n.topics or "severity" in n.topics]
+        notes += list(route.notes_for("response"))
+        return Reply("utter_answer_response", {"subject": self.subject(route), "lines": "\n".join(lines),
+                                               "notes": self.notes(notes, route.conflicts),
+                                               "source": self.sources(s for a in part.rows for s in a.response.sources),
+                                               "responses": [a.response.id for a in part.rows]})
+
+    def severity(self, route: Route) -> Reply:
+        part = route.severity
+        if not part.rows:
+            return self.no_fact(route, "severity")
+        lines = []
+        for scheme in part.rows:
+            label = self.label(route, "severity", scheme)
+            if label:
+                lines.append(self.t("row_label", label=label).rstrip())
+            for lv in scheme.levels_for(route.query.severity):
+                if route.query.plan and lv.plans and route.query.plan not in lv.plans:
+                    continue
+                ex = lv.examples.get(self.lang, ())
+                examples = self.t("examples", examples=self.join(ex)) if ex else ""
+                lines.append(self.t("level", label=lv.label.get(self.lang), definition=lv.definition.get(self.lang), examples=examples))
+        notes = [self.facts.notes[n] for s in part.rows for n in s.notes]
+        return Reply("utter_answer_severity", {"subject": self.subject(route), "lines": "\n".join(lines),
+                                               "notes": self.notes(notes), "source": self.sources(s for x in part.rows for s in x.sources),
+                                               "schemes": [s.id for s in part.rows]})
+
+    def languages(self, route: Route) -> Reply:
+        lines, sources = [], []
+        q = route.query
+        d365 = q.product is None or q.product != "m365"
+        if d365:
+            meta = self.facts.language_meta
+            lines += [self.t("row", label="", text=ls.text.get(self.lang)) for ls in self.facts.language_support]
+            lines.append(meta["footnote"].get(self.lang))
+            sources.append(meta["source"])
+        if q.product in (None, "m365"):
+            for h in route.hours.rows:
+                if h.hours.languages:
+                    label = self.label(route, "hours", h, skip=("severity",))
+                    lines.append(self.t("row", label=self.t("row_label", label=label) if label else "",
+                                        text=h.hours.text.get(self.lang)))
+                    sources += list(h.hours.sources)
+        if not lines:
+            return self.no_fact(route, "languages")
+        return Reply("utter_answer_languages", {"subject": self.subject(route), "lines": "\n".join(lines),
+                                                "notes": "", "source": self.sources(sources)})
+
+    def from_notes(self, route: Route, topic: str, response: str, topics: Sequence[str]) -> Reply:
+        notes = [n for t in topics for n in route.notes_for(t)]
+        if not notes:
+            return self.no_fact(route, topic)
+        lines = []
+        for n in dict.fromkeys(notes):
+            text = n.text.get(self.lang)
+            if n.link:
+                link = self.facts.links[n.link]
+                text += " " + self.t("link", name=link.name.get(self.lang), url=link.url)
+            lines.append(self.t("row", label="", text=text))
+        return Reply(response, {"subject": self.subject(route), "lines": "\n".join(lines),
+                                "source": self.sources(s for n in notes for s in n.sources),
+                                "notes_used": [n.id for n in notes]})
+
+    def handoff(self, route: Route, severity: Optional[str], proposed: bool, problem: Optional[str]) -> Reply:
+        q = route.query
+        portal = self.portal(route)
+        lines = portal.variables.get("lines", "") if portal.response == "utter_answer_portal" else ""
+        phones = [r.number for r in route.phone.rows if isinstance(r, Phone)]
+        if phones and "or_call" not in lines and route.phone.missing is None and len(set(phones)) == 1 and phones[0] not in lines:
+            lines += self.t("or_call", number=phones[0])
+        sev_text = self.t("not_set")
+        if severity:
+            sev_text = self.name("severity", severity) + (self.t("proposed") if proposed else "")
+        where = self.join([self.name("cloud", q.cloud)] if q.cloud else []) or self.t("not_set")
+        if q.country and q.cloud != "china_21v":
+            where = self.join([where if q.cloud else "", self.short_name("country", q.country)])
+        contact_notes = [n for n in route.notes if n.id in ("m365_account_details", "o365_21v_sev_a_customer_duty")]
+        contact = self.t("contact")
+        if contact_notes and (severity in ("a", "critical") or contact_notes[0].id == "m365_account_details"):
+            contact += "; " + contact_notes[0].text.get(self.lang) if self.lang == "en" else "；" + contact_notes[0].text.get(self.lang)
+        caveats = [n for n in route.notes if n.id in ("o365_21v_sev_a_conditions", "m365_admin_only", "o365_21v_admins",
+                                                      "d365_admin_roles", "bc_partners_only")]
+        return Reply("utter_answer_handoff", {
+            "product": self.name("product", q.product) if q.product else self.t("not_set"),
+            "where": where, "severity": sev_text,
+            "impact": (problem or "").strip() or self.t("impact_missing"), "contact": contact,
+            "lines": lines or portal.variables.get("lines", ""), "notes": self.notes(caveats[:2]),
+            "source": self.sources([s for p in route.portal.rows for s in p.sources]
+                                   + [s for r in route.phone.rows for s in r.sources])})
+
+    def triage(self, t: Triage, scheme_id: str, route: Route) -> Reply:
+        scheme = self.facts.schemes[scheme_id]
+        level_id = t.level_in(scheme_id)
+        level = scheme.level(level_id)
+        reasons = self.join(f"{s.label.get(self.lang)}（“{s.evidence}”）" if self.lang == "zh" and s.evidence else
+                            f"{s.label.get(self.lang)} (\"{s.evidence}\")" if s.evidence else s.label.get(self.lang)
+                            for s in t.signals)
+        extra = ""
+        if t.alternative:
+            alternative = scheme.level(SCHEME_LEVEL[scheme_id][t.alternative])
+            extra += self.t("scope_question", alternative=alternative.label.get(self.lang))
+        if t.rule == "how_to":
+            extra += self.t("how_to")
+        scheme_name = self.subject(route) if route.query.product else self.facts.documents[scheme.source.doc].title_zh \
+            if self.lang == "zh" else self.facts.documents[scheme.source.doc].title
+        buttons = [{"title": self.t("button_yes"), "payload": "/affirm"}]
+        for lv in scheme.levels:
+            if lv.id != level_id and (not lv.plans or not route.query.plan or route.query.plan in lv.plans):
+                value = sorted(lv.values)[0] if lv.id not in lv.values else lv.id
+                buttons.append({"title": lv.label.get(self.lang), "payload": "/inform" + json.dumps({"severity": value})})
+        return Reply("utter_triage_result", {"level": level.label.get(self.lang), "scheme": scheme_name, "reasons": reasons,
+                                             "definition": level.definition.get(self.lang), "extra": extra,
+                                             "proposed": level_id}, buttons)
+
+    # ------------------------------------------------------------------------------------ clarifying
+    def ask(self, slot: str, candidates: Sequence[str], retry: bool) -> Reply:
+        buttons = []
+        for value in candidates:
+            title = self.short_name(slot, value)
+            if slot == "country" and value == "cn":
+                title += f" ({self.name('cloud', 'china_21v')})" if self.lang == "en" else f"（{self.name('cloud', 'china_21v')}）"
+            buttons.append({"title": title, "payload": "/inform" + json.dumps({slot: value}, ensure_ascii=False)})
+        return Reply(f"utter_ask_{slot}", {"retry": self.t("retry") if retry else ""}, buttons)
