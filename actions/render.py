@@ -41,8 +41,10 @@ class _Blank(dict):
 
 
 @lru_cache(maxsize=2)
-def load_responses(path: str = str(DOMAIN_PATH)) -> Dict[str, List[Dict[str, Any]]]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))["responses"]
+def load_wording(path: str = str(DOMAIN_PATH)) -> Tuple[Dict[str, list], Dict[str, list]]:
+    """(responses, fragments) of the domain, read once per process."""
+    domain = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return domain["responses"], domain["fragments"]
 
 
 def pick_variation(variations: Sequence[Mapping[str, Any]], lang: str) -> Mapping[str, Any]:
@@ -61,16 +63,19 @@ class Reply:
 
 
 class Renderer:
-    def __init__(self, facts: Facts, lang: str, now: datetime, responses: Optional[Mapping] = None):
+    def __init__(self, facts: Facts, lang: str, now: datetime):
         self.facts, self.lang, self.now = facts, lang, now
-        self.responses = responses or load_responses()
+        self.responses, self.fragments = load_wording()
 
     # ------------------------------------------------------------------------------------ templates
     def t(self, fragment: str, **variables: Any) -> str:
-        return self.text(f"utter_frag_{fragment}", **variables)
+        return self._render(self.fragments[fragment], **variables)
 
     def text(self, response: str, **variables: Any) -> str:
-        return pick_variation(self.responses[response], self.lang)["text"].format_map(_Blank(variables))
+        return self._render(self.responses[response], **variables)
+
+    def _render(self, variations, **variables: Any) -> str:
+        return pick_variation(variations, self.lang)["text"].format_map(_Blank(variables))
 
     def join(self, items: Iterable[str]) -> str:
         return self.t("list_sep").join(i for i in items if i)

@@ -1,0 +1,285 @@
+"""Rasa custom actions: thin glue from slots to the policy module to `utter_*` responses.
+
+Every action is `async` and does no I/O beyond in-memory policy lookups, so one slow user never blocks
+another. The facts and the router are loaded once per process (actions.policy.default_router).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dialogue import INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, merge_dims, query_of, to_ask, topic_for
+from actions.policy import Route, default_router, triage as run_triage
+from actions.policy.model import DIMS
+from actions.policy.schedule import utc_now
+from actions.policy.triage import SCHEME_LEVEL
+from actions.render import Renderer, Reply
+from components.language import effective_language
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CANDIDATES = {
+    "product": ("m365", "d365_ce", "d365_fo", "d365_bc", "power_platform"),
+    "country": ("us", "ca", "au", "uk", "de", "cn"),
+    "cloud": ("worldwide", "china_21v"),
+    "support_type": ("technical", "billing", "presales"),
+    "plan": ("subscription", "prodirect", "premier", "unified_core", "unified_advanced", "unified_performance"),
+    "severity": ("a", "b", "c"),
+}
+TOPIC_BUTTONS = ("phone", "hours", "portal", "response", "severity")
+TOPIC_INTENT = {"phone": "ask_phone", "hours": "ask_hours", "portal": "ask_portal", "response": "ask_response_time",
+                "severity": "ask_severity_definition"}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def language_of(tracker: Tracker) -> str:
+    texts = (e.get("text") for e in reversed(tracker.events) if e.get("event") == "user" and e.get("text"))
+    return effective_language(tracker.latest_message.get("metadata"), tracker.get_slot("language_pref"), texts)
+
+
+def user_timezone(tracker: Tracker) -> Optional[str]:
+    """The caller's IANA zone when the channel sends one (web widget, shell); ignored when invalid."""
+    tz = (tracker.latest_message.get("metadata") or {}).get("timezone")
+    if not isinstance(tz, str) or len(tz) > 64:
+        return None
+    try:
+        ZoneInfo(tz)
+        return tz
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    dispatcher.utter_message(response=reply.response, buttons=reply.buttons or None, **reply.variables)
+
+
+@dataclass
+class State:
+    """Everything an action needs about this turn: what is asked, what is known, the policy's answer."""
+    topic: Optional[str]
+    dims: Dict[str, Optional[str]]
+    route: Route
+    lang: str
+    now: datetime
+    resets: List[EventType]
+
+    @property
+    def renderer(self) -> Renderer:
+        return Renderer(self.route.facts, self.lang, self.now)
+
+
+def state_of(tracker: Tracker, topic: Optional[str] = None) -> State:
+    entities = tracker.latest_message.get("entities") or []
+    dims = merge_dims(tracker.slots, entities)
+    resets = [SlotSet(d, None) for d in DIMS if tracker.get_slot(d) and not dims[d]]
+    now = utc_now()
+    route = default_router().route(query_of(dims), now=now, user_tz=user_timezone(tracker))
+    return State(topic if topic is not None else tracker.get_slot("topic"), dims, route, language_of(tracker), now, resets)
+
+
+def candidates_for(state: State, slot: str) -> List[str]:
+    for part in ("phone", "portal", "hours", "response", "severity"):
+        missing = state.route.part(part).missing
+        if missing and missing.dim == slot:
+            return list(missing.candidates)
+    return list(DEFAULT_CANDIDATES.get(slot, ()))
+
+
+def scheme_for_dims(dims: Dict[str, Optional[str]]) -> str:
+    """The severity scheme to triage against: D365 products by cloud, otherwise 21Vianet Office 365 (the only
+    Office 365 definitions with examples)."""
+    product, cloud = dims.get("product"), dims.get("cloud")
+    if product and product != "m365":
+        return "d365_21v" if cloud == "china_21v" and product in ("d365_fo", "d365_ce") else "d365"
+    return "o365_21v"
+
+
+def level_for(scheme, scheme_id: str, severity: str):
+    """The scheme's level for a severity value: generic a/b/c through the triage mapping, others by value."""
+    if severity in SCHEME_LEVEL[scheme_id]:
+        return scheme.level(SCHEME_LEVEL[scheme_id][severity])
+    return next(iter(scheme.levels_for(severity)), scheme.levels[0])
+
+
+# ---------------------------------------------------------------------------------------------- the form
+class ValidateRouteForm(FormValidationAction):
+    """Decides, every turn of route_form, which question is being answered and what to ask next.
+
+    Returning no events for an interruption (greeting, out-of-scope, "no", ...) makes Rasa reject the form
+    for this turn so the rules answer it; otherwise the form follows the user, even to a new question."""
+
+    def name(self) -> Text:
+        return "validate_route_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        intent = latest_intent(tracker)
+        entities = tracker.latest_message.get("entities") or []
+        if intent in INTERRUPTIONS and not entities:
+            return []
+        topic = topic_for(intent, tracker.get_slot("topic"))
+        state = state_of(tracker, topic)
+        events: List[EventType] = [SlotSet("topic", topic)] + state.resets
+        problem = tracker.get_slot("problem")
+        if intent == "describe_problem" and topic == "handoff":
+            events += _triage_for_handoff(dispatcher, tracker, state)
+            problem = tracker.latest_message.get("text")
+            state.dims["severity"] = next(e["value"] for e in events if e.get("name") == "severity")
+        asked = tracker.get_slot("requested_slot")
+        attempts = int(tracker.get_slot("clarify_attempts") or 0)
+        # an unanswered clarifying question counts; a new question starts afresh
+        attempts = attempts + 1 if asked and not state.dims.get(asked) and intent not in INTENT_TOPIC else 0
+        ask = to_ask(topic, state.route, state.dims, bool(problem))
+        if attempts >= MAX_CLARIFY:
+            logger.info("giving up clarifying %s after %d attempts", asked, attempts)
+            ask = []
+        if not ask or ask[0] != asked:
+            attempts = 0
+        events += [SlotSet("clarify_attempts", float(attempts)), SlotSet("requested_slot", ask[0] if ask else None)]
+        return events
+
+
+def _triage_for_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, state: State) -> List[EventType]:
+    text = tracker.latest_message.get("text") or ""
+    t = run_triage(text)
+    level = t.level or "b"
+    scheme = scheme_for_dims(state.dims)
+    if t.level:
+        reply = state.renderer.triage(t, scheme, state.route)
+        dispatcher.utter_message(response=reply.response, **reply.variables)
+    return [SlotSet("problem", text[:2000]), SlotSet("proposed_severity", level), SlotSet("severity", level)]
+
+
+class AskSlotAction(Action):
+    """action_ask_<slot>: the clarifying question with buttons for the candidate answers."""
+    slot = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        state = state_of(tracker, topic_for(latest_intent(tracker), tracker.get_slot("topic")))
+        retry = int(tracker.get_slot("clarify_attempts") or 0) > 0
+        send(dispatcher, state.renderer.ask(self.slot, candidates_for(state, self.slot), retry))
+        return []
+
+
+class ActionAskProduct(AskSlotAction):
+    slot = "product"
+
+
+class ActionAskCountry(AskSlotAction):
+    slot = "country"
+
+
+class ActionAskCloud(AskSlotAction):
+    slot = "cloud"
+
+
+class ActionAskSupportType(AskSlotAction):
+    slot = "support_type"
+
+
+class ActionAskPlan(AskSlotAction):
+    slot = "plan"
+
+
+class ActionAskSeverity(AskSlotAction):
+    slot = "severity"
+
+
+# ---------------------------------------------------------------------------------------------- answers
+class ActionAnswer(Action):
+    """Answers the current topic from the policy route, in the user's language, with sources."""
+
+    def name(self) -> Text:
+        return "action_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        state = state_of(tracker)
+        r = state.renderer
+        route = state.route
+        for problem in route.problems:
+            if problem.code == "unknown_value" and problem.dim == "product":
+                send(dispatcher, Reply("utter_unknown_value", {"value": problem.value}))
+        topic = state.topic
+        if topic is None:
+            subject = r.subject(route, product_fallback=False) or r.t("any_product")
+            buttons = [{"title": r.t(f"topic_{t}"), "payload": f"/{TOPIC_INTENT[t]}"} for t in TOPIC_BUTTONS]
+            send(dispatcher, Reply("utter_what_topic", {"subject": subject}, buttons))
+        elif topic == "triage":
+            send(dispatcher, self._confirmed(state, tracker.get_slot("severity") or tracker.get_slot("proposed_severity")))
+        elif topic == "handoff":
+            severity = tracker.get_slot("severity")
+            proposed = bool(tracker.get_slot("proposed_severity")) and severity == tracker.get_slot("proposed_severity")
+            send(dispatcher, r.handoff(route, severity, proposed, tracker.get_slot("problem")))
+        elif topic in ("phone", "hours", "portal", "response", "severity", "languages"):
+            send(dispatcher, getattr(r, topic)(route))
+        elif topic == "who_can_open":
+            send(dispatcher, r.from_notes(route, topic, "utter_answer_who_can_open", ("who_can_open",)))
+        elif topic == "plans":
+            send(dispatcher, r.from_notes(route, topic, "utter_answer_plans", ("plans", "premier")))
+        elif topic == "outage":
+            send(dispatcher, r.from_notes(route, topic, "utter_answer_outage", ("outage",)))
+        return state.resets + [SlotSet("language", state.lang), SlotSet("clarify_attempts", 0.0)]
+
+    @staticmethod
+    def _confirmed(state: State, severity: Optional[str]) -> Reply:
+        r = state.renderer
+        if not severity:
+            return Reply("utter_triage_unclear")
+        scheme_id = scheme_for_dims(state.dims)
+        level = level_for(state.route.facts.schemes[scheme_id], scheme_id, severity)
+        response = r.response(state.route) if state.route.response.rows else None
+        text = ""
+        if response is not None and response.response == "utter_answer_response":
+            text = response.variables["lines"]
+        buttons = [{"title": r.t("button_open"), "payload": "/open_request"}]
+        return Reply("utter_triage_confirmed", {"level": level.label.get(state.lang), "response": text}, buttons)
+
+
+class ActionTriage(Action):
+    """Proposes a severity from the user's description, with the document's reasoning."""
+
+    def name(self) -> Text:
+        return "action_triage"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        text = (tracker.latest_message.get("text") or "")[:2000]
+        state = state_of(tracker, "triage")
+        t = run_triage(text)
+        events: List[EventType] = state.resets + [SlotSet("topic", "triage"), SlotSet("problem", text),
+                                                  SlotSet("language", state.lang)]
+        if t.level is None:
+            send(dispatcher, Reply("utter_triage_unclear"))
+            return events
+        scheme = scheme_for_dims(state.dims)
+        send(dispatcher, state.renderer.triage(t, scheme, state.route))
+        return events + [SlotSet("proposed_severity", t.level)]
+
+
+class ActionTriageConfirm(Action):
+    """The user accepted the proposed severity: take it, and say what it means for the first response."""
+
+    def name(self) -> Text:
+        return "action_triage_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        proposed = tracker.get_slot("proposed_severity")
+        state = state_of(tracker, "triage")
+        if proposed:
+            dims = dict(state.dims, severity=proposed)
+            state.route = default_router().route(query_of(dims), now=state.now, user_tz=user_timezone(tracker))
+            state.dims = dims
+        send(dispatcher, ActionAnswer._confirmed(state, proposed))
+        return state.resets + [SlotSet("severity", proposed), SlotSet("language", state.lang)]
