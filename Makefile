@@ -7,10 +7,15 @@ SHELL := /bin/bash
 PY310 ?= $(or $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10))),$(shell command -v python3.10 2>/dev/null))
 VENV := .venv
 PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+PORT ?= 5005
+ACTIONS_PORT ?= 5055
+URL ?= http://localhost:$(PORT)
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install test test-policy check-facts
+.PHONY: help install train run run-actions shell test test-fast validate check-facts eval nlu-eval clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -18,17 +23,45 @@ help:  ## list the targets
 $(VENV)/.installed: requirements.txt constraints.txt
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (Rasa 3.6 needs it): install it, e.g. 'pyenv install 3.10'"; exit 1; }
 	test -x $(PY) || $(PY310) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip wheel
+	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
 install: $(VENV)/.installed  ## create .venv and install pinned requirements (only when they changed)
 
+train: install  ## train a model, only if config/domain/data/components changed (models/model-<hash>.tar.gz)
+	@$(PY) scripts/train.py >/dev/null
+
+run: train  ## run the assistant: action server + Rasa server (REST channel) on $(PORT), SQLite tracker store
+	@echo "starting the action server on $(ACTIONS_PORT) and the assistant on $(URL) (Ctrl-C stops both)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(RASA) run actions --port $(ACTIONS_PORT) --auto-reload=false >/dev/null 2>&1 & \
+	$(RASA) run --port $(PORT) --model "$$($(PY) scripts/train.py 2>/dev/null)" --credentials credentials.yml --endpoints endpoints.yml \
+	  $${RASA_API_TOKEN:+--enable-api --auth-token "$$RASA_API_TOKEN"}
+
+run-actions: install  ## only the action server (for `rasa run` started by hand)
+	$(RASA) run actions --port $(ACTIONS_PORT)
+
+shell: install  ## chat with a running assistant from the terminal (URL=$(URL))
+	$(PY) -m channels.shell --url $(URL)
+
 check-facts: install  ## validate the fact base and pin it against sources/
 	$(PY) -m actions.policy check
 
-test-policy: install  ## policy module tests only (fast)
-	$(PY) -m pytest -q tests/policy
+validate: install  ## rasa data validate, plus checking the responses sent by custom actions
+	$(PY) scripts/validate.py
 
-test: install  ## the whole test suite (what CI runs)
+nlu-eval: train  ## intent/entity F1 per language on the held-out sets
+	$(PY) scripts/nlu_eval.py --model "$$($(PY) scripts/train.py 2>/dev/null)"
+
+eval: train  ## the shared acceptance cases through the REST channel (starts and stops the bot)
+	$(PY) ../shared/eval/evaluate.py ../shared/eval/dev_cases.yml --project .
+
+test-fast: install  ## tests that need no trained model (policy, units, actions)
+	$(PY) -m pytest -q tests/policy tests/unit tests/actions
+
+test: install  ## the whole test suite, what CI runs (trains once if needed, starts the bot once)
 	$(PY) -m pytest -q tests
+
+clean:  ## remove models, caches and test artifacts (keeps .venv)
+	rm -rf models results tests/artifacts .pytest_cache rasa_tracker.db

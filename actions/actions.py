@@ -6,6 +6,7 @@ another. The facts and the router are loaded once per process (actions.policy.de
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
@@ -64,6 +65,24 @@ def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(response=reply.response, buttons=reply.buttons or None, **reply.variables)
 
 
+class SafeAction(Action, ABC):
+    """Runs `act`; an unexpected error is logged with its traceback and the user gets an apology in their
+    language instead of the silent empty reply Rasa's REST channel would give."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            return await self.act(dispatcher, tracker, domain)
+        except Exception:  # noqa: BLE001 - the last line of defence for one user's turn
+            logger.exception("action %s failed for sender %s", self.name(), tracker.sender_id)
+            dispatcher.messages.clear()
+            dispatcher.utter_message(response="utter_error")
+            return []
+
+    @abstractmethod
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        """The action's work; exceptions become an apology (see run)."""
+
+
 @dataclass
 class State:
     """Everything an action needs about this turn: what is asked, what is known, the policy's answer."""
@@ -81,7 +100,7 @@ class State:
 
 def state_of(tracker: Tracker, topic: Optional[str] = None) -> State:
     entities = tracker.latest_message.get("entities") or []
-    dims = merge_dims(tracker.slots, entities)
+    dims = merge_dims(tracker.slots, entities, latest_intent(tracker))
     resets = [SlotSet(d, None) for d in DIMS if tracker.get_slot(d) and not dims[d]]
     now = utc_now()
     route = default_router().route(query_of(dims), now=now, user_tz=user_timezone(tracker))
@@ -123,6 +142,13 @@ class ValidateRouteForm(FormValidationAction):
         return "validate_route_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            return await self._validate(dispatcher, tracker)
+        except Exception:  # noqa: BLE001 - stop asking and let action_answer say what it can
+            logger.exception("validate_route_form failed for sender %s", tracker.sender_id)
+            return [SlotSet("requested_slot", None)]
+
+    async def _validate(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         intent = latest_intent(tracker)
         entities = tracker.latest_message.get("entities") or []
         if intent in INTERRUPTIONS and not entities:
@@ -160,14 +186,18 @@ def _triage_for_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, stat
     return [SlotSet("problem", text[:2000]), SlotSet("proposed_severity", level), SlotSet("severity", level)]
 
 
-class AskSlotAction(Action):
+class AskSlotAction(SafeAction, ABC):
     """action_ask_<slot>: the clarifying question with buttons for the candidate answers."""
-    slot = ""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot this action asks for."""
 
     def name(self) -> Text:
         return f"action_ask_{self.slot}"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         state = state_of(tracker, topic_for(latest_intent(tracker), tracker.get_slot("topic")))
         retry = int(tracker.get_slot("clarify_attempts") or 0) > 0
         send(dispatcher, state.renderer.ask(self.slot, candidates_for(state, self.slot), retry))
@@ -175,37 +205,37 @@ class AskSlotAction(Action):
 
 
 class ActionAskProduct(AskSlotAction):
-    slot = "product"
+    slot = "product"  # type: ignore[assignment]
 
 
 class ActionAskCountry(AskSlotAction):
-    slot = "country"
+    slot = "country"  # type: ignore[assignment]
 
 
 class ActionAskCloud(AskSlotAction):
-    slot = "cloud"
+    slot = "cloud"  # type: ignore[assignment]
 
 
 class ActionAskSupportType(AskSlotAction):
-    slot = "support_type"
+    slot = "support_type"  # type: ignore[assignment]
 
 
 class ActionAskPlan(AskSlotAction):
-    slot = "plan"
+    slot = "plan"  # type: ignore[assignment]
 
 
 class ActionAskSeverity(AskSlotAction):
-    slot = "severity"
+    slot = "severity"  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------------------------------------- answers
-class ActionAnswer(Action):
+class ActionAnswer(SafeAction):
     """Answers the current topic from the policy route, in the user's language, with sources."""
 
     def name(self) -> Text:
         return "action_answer"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         state = state_of(tracker)
         r = state.renderer
         route = state.route
@@ -243,18 +273,18 @@ class ActionAnswer(Action):
         response = r.response(state.route) if state.route.response.rows else None
         text = ""
         if response is not None and response.response == "utter_answer_response":
-            text = response.variables["lines"]
+            text = " ".join(line.lstrip("• ") for line in response.variables["lines"].splitlines())
         buttons = [{"title": r.t("button_open"), "payload": "/open_request"}]
-        return Reply("utter_triage_confirmed", {"level": level.label.get(state.lang), "response": text}, buttons)
+        return Reply("utter_triage_confirmed", {"level": level.label.get(state.lang), "first_response": text}, buttons)
 
 
-class ActionTriage(Action):
+class ActionTriage(SafeAction):
     """Proposes a severity from the user's description, with the document's reasoning."""
 
     def name(self) -> Text:
         return "action_triage"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = (tracker.latest_message.get("text") or "")[:2000]
         state = state_of(tracker, "triage")
         t = run_triage(text)
@@ -268,13 +298,13 @@ class ActionTriage(Action):
         return events + [SlotSet("proposed_severity", t.level)]
 
 
-class ActionTriageConfirm(Action):
+class ActionTriageConfirm(SafeAction):
     """The user accepted the proposed severity: take it, and say what it means for the first response."""
 
     def name(self) -> Text:
         return "action_triage_confirm"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         proposed = tracker.get_slot("proposed_severity")
         state = state_of(tracker, "triage")
         if proposed:

@@ -34,11 +34,22 @@ def topic_for(intent: Optional[str], current: Optional[str]) -> Optional[str]:
     return current
 
 
-def merge_dims(slots: Mapping[str, Any], message_entities: Iterable[Mapping[str, Any]]) -> Dict[str, Optional[str]]:
+# A new question that names what it is about starts afresh on these, unless it names them too.
+DETAIL_DIMS = ("support_type", "severity", "plan")
+
+
+def merge_dims(slots: Mapping[str, Any], message_entities: Iterable[Mapping[str, Any]],
+               intent: Optional[str] = None) -> Dict[str, Optional[str]]:
     """Slot values for the query, with corrections applied: naming a new country forgets a cloud named
-    earlier and vice versa ("no, Germany" after "21Vianet"), unless both came in the same message."""
+    earlier and vice versa ("no, Germany" after "21Vianet"), unless both came in the same message. A new
+    question that names a product or place ("21Vianet Office 365 hotline?") drops the support type,
+    severity and plan of the previous question; a follow-up ("and billing hours?") keeps the context."""
     dims = {d: slots.get(d) for d in DIMS}
     said = {e.get("entity") for e in message_entities}
+    if intent in INTENT_TOPIC and said & {"product", "cloud", "country"}:
+        for d in DETAIL_DIMS:
+            if d not in said:
+                dims[d] = None
     if "country" in said and "cloud" not in said:
         dims["cloud"] = None
     if "cloud" in said and "country" not in said:

@@ -173,6 +173,12 @@ class Renderer:
         out += [self.t("conflict", why=c.why.get(self.lang)) for c in conflicts]
         return "".join(out)
 
+    @staticmethod
+    def conflicts_of(route: Route, rows) -> list:
+        """The documented conflicts behind these rows (not the whole route's)."""
+        ids = {_fact(r).conflict for r in rows}
+        return [c for c in route.conflicts if c.id in ids]
+
     def subject(self, route: Route, product_fallback: bool = True) -> str:
         q = route.query
         product = self.name("product", q.product) if q.product else (self.t("any_product") if product_fallback else "")
@@ -183,6 +189,8 @@ class Renderer:
             where = self.short_name("country", q.country)
             if q.cloud == "germany":
                 where = f"{self.name('cloud', q.cloud)}, {where}"
+        if where and not product:
+            return where
         return self.t("subject_in", product=product, where=where) if where else product
 
     def row_notes(self, route: Route, rows) -> List[Note]:
@@ -232,7 +240,7 @@ class Renderer:
                                     status=self.status(h.status, self.business_regions())))
         notes = [n for n in self.row_notes(route, part.rows) if "phone" in n.topics]
         variables = {"subject": self.subject(route), "lines": "\n".join(lines),
-                     "notes": self.notes(notes, route.conflicts), "numbers": numbers,
+                     "notes": self.notes(notes, self.conflicts_of(route, part.rows)), "numbers": numbers,
                      "source": self.sources(s for r in part.rows for s in r.sources)}
         return Reply("utter_answer_phone", variables)
 
@@ -253,8 +261,8 @@ class Renderer:
         sources = [s for a in part.rows for s in a.hours.sources] + \
                   [a.business_hours.source for a in part.rows if a.business_hours is not None]
         return Reply("utter_answer_hours", {"subject": self.subject(route), "lines": "\n".join(lines),
-                                            "notes": self.notes(notes, route.conflicts), "source": self.sources(sources),
-                                            "hours": [a.hours.id for a in part.rows]})
+                                            "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
+                                            "source": self.sources(sources), "hours": [a.hours.id for a in part.rows]})
 
     def portal(self, route: Route) -> Reply:
         part = route.portal
@@ -270,7 +278,7 @@ class Renderer:
         extra = self.t("or_call", number=numbers[0]) if len(set(numbers)) == 1 and route.phone.missing is None else ""
         notes = list(route.notes_for("portal"))
         return Reply("utter_answer_portal", {"subject": self.subject(route), "lines": "\n".join(lines) + extra,
-                                             "notes": self.notes(notes, [c for c in route.conflicts if c.id in {p.conflict for p in part.rows}]),
+                                             "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
                                              "source": self.sources(s for p in part.rows for s in p.sources),
                                              "urls": [p.url for p in part.rows if p.url]})
 
@@ -297,7 +305,7 @@ class Renderer:
         notes = [n for n in self.row_notes(route, part.rows) if "response" in n.topics or "severity" in n.topics]
         notes += list(route.notes_for("response"))
         return Reply("utter_answer_response", {"subject": self.subject(route), "lines": "\n".join(lines),
-                                               "notes": self.notes(notes, route.conflicts),
+                                               "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
                                                "source": self.sources(s for a in part.rows for s in a.response.sources),
                                                "responses": [a.response.id for a in part.rows]})
 
@@ -313,8 +321,8 @@ class Renderer:
             for lv in scheme.levels_for(route.query.severity):
                 if route.query.plan and lv.plans and route.query.plan not in lv.plans:
                     continue
-                ex = lv.examples.get(self.lang, ())
-                examples = self.t("examples", examples=self.join(ex)) if ex else ""
+                ex = [e.rstrip("。.") for e in lv.examples.get(self.lang, ())]
+                examples = self.t("examples", examples=self.t("example_sep").join(ex)) if ex else ""
                 lines.append(self.t("level", label=lv.label.get(self.lang), definition=lv.definition.get(self.lang), examples=examples))
         notes = [self.facts.notes[n] for s in part.rows for n in s.notes]
         return Reply("utter_answer_severity", {"subject": self.subject(route), "lines": "\n".join(lines),
@@ -347,7 +355,8 @@ class Renderer:
         if not notes:
             return self.no_fact(route, topic)
         lines = []
-        for n in dict.fromkeys(notes):
+        notes = list({n.id: n for n in notes}.values())
+        for n in notes:
             text = n.text.get(self.lang)
             if n.link:
                 link = self.facts.links[n.link]
@@ -373,7 +382,7 @@ class Renderer:
         contact_notes = [n for n in route.notes if n.id in ("m365_account_details", "o365_21v_sev_a_customer_duty")]
         contact = self.t("contact")
         if contact_notes and (severity in ("a", "critical") or contact_notes[0].id == "m365_account_details"):
-            contact += "; " + contact_notes[0].text.get(self.lang) if self.lang == "en" else "；" + contact_notes[0].text.get(self.lang)
+            contact += (". " if self.lang == "en" else "。") + contact_notes[0].text.get(self.lang)
         caveats = [n for n in route.notes if n.id in ("o365_21v_sev_a_conditions", "m365_admin_only", "o365_21v_admins",
                                                       "d365_admin_roles", "bc_partners_only")]
         return Reply("utter_answer_handoff", {
@@ -397,8 +406,7 @@ class Renderer:
             extra += self.t("scope_question", alternative=alternative.label.get(self.lang))
         if t.rule == "how_to":
             extra += self.t("how_to")
-        scheme_name = self.subject(route) if route.query.product else self.facts.documents[scheme.source.doc].title_zh \
-            if self.lang == "zh" else self.facts.documents[scheme.source.doc].title
+        scheme_name = scheme.name.get(self.lang)
         buttons = [{"title": self.t("button_yes"), "payload": "/affirm"}]
         for lv in scheme.levels:
             if lv.id != level_id and (not lv.plans or not route.query.plan or route.query.plan in lv.plans):

@@ -76,7 +76,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--min-intent-f1", type=float, default=0.95)
     args = ap.parse_args()
-    logging.getLogger().setLevel(logging.ERROR)
+    from rasa.utils.common import configure_logging_and_warnings
+    configure_logging_and_warnings(logging.ERROR)
     results = asyncio.run(evaluate(args.model))
     print(f"{'lang':5} {'intent F1':>10} {'(macro)':>8} {'entity F1':>10} {'P':>6} {'R':>6}   held-out examples")
     for lang, r in results.items():

@@ -284,7 +284,7 @@ class _Loader:
             levels.append(Level(_get(lv, "id", lw), frozenset(values), _text(lv, "label", lw), _text(lv, "definition", lw),
                                 {k: tuple(v) for k, v in examples.items()}, plans))
         body = dict(d, id=sid)
-        return SeverityScheme(**self.fact_kwargs(body, where), levels=tuple(levels))
+        return SeverityScheme(**self.fact_kwargs(body, where), levels=tuple(levels), name=_text(d, "name", where))
 
     def response(self, d: Mapping, where: str, schemes: Mapping[str, SeverityScheme], hours: Mapping[str, Hours]) -> ResponseTime:
         kw = self.fact_kwargs(d, where)

@@ -168,6 +168,7 @@ class Level:
 @dataclass(frozen=True, kw_only=True)
 class SeverityScheme(Fact):
     levels: Tuple[Level, ...]
+    name: Text
 
     def level(self, level_id: str) -> Level:
         return next(lv for lv in self.levels if lv.id == level_id)

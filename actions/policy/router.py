@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import schedule as sched
@@ -275,6 +276,19 @@ class Router:
                 return Missing(dim, tuple(sorted(values, key=order.index)))
         return None
 
+    @staticmethod
+    def _display_zone(row, resolved, country: Optional[Term], user_tz: Optional[str]) -> ZoneInfo:
+        """The caller's zone when known, else the line's own (21Vianet: Beijing), else the country's, else UTC."""
+        if user_tz:
+            return ZoneInfo(user_tz)
+        if isinstance(resolved, sched.Resolved) and resolved.tz is not None:
+            return resolved.tz
+        if row.clock == "cn_business_days" or row.applies.get("cloud") == frozenset(["china_21v"]):
+            return ZoneInfo("Asia/Shanghai")
+        if country is not None and country.tz:
+            return ZoneInfo(country.tz)
+        return ZoneInfo("UTC")
+
     # -------------------------------------------------------------------------- the query
     def route(self, query: Query, now: Optional[datetime] = None, user_tz: Optional[str] = None) -> Route:
         now = now or sched.utc_now()
@@ -314,6 +328,8 @@ class Router:
             if isinstance(resolved, sched.Resolved):
                 bh = resolved.business_hours
             due = sched.due_at(r.clock, r.duration, resolved, now)
+            if due.at is not None:        # say it on the clock the caller or the line lives by
+                due = replace(due, at=due.at.astimezone(self._display_zone(r, resolved, country, user_tz)))
             response_rows.append(ResponseAnswer(r, f.schemes[r.scheme].level(r.level), due, bh))
         response = self._part("response", response_rows, cand, key=lambda a: a.response.text.en)
         if not response.rows and cand["plan"] and cand["severity"]:

@@ -1,0 +1,149 @@
+"""Custom actions with rasa-sdk's CollectingDispatcher and hand-built trackers: response names and the
+facts in their variables, in English and Chinese."""
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import ActionAnswer, ActionAskCountry, ActionTriage, ActionTriageConfirm, ValidateRouteForm
+
+SLOTS = ("product", "cloud", "country", "support_type", "severity", "plan", "topic", "problem", "proposed_severity",
+         "clarify_attempts", "requested_slot", "language_pref", "language")
+
+
+def tracker(text="", intent="inform", entities=(), metadata=None, active_loop=None, **slots):
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
+              "entities": [{"entity": d, "value": v} for d, v in entities], "metadata": metadata or {}}
+    events = [{"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
+    return Tracker("tester", {s: slots.get(s) for s in SLOTS}, latest, events, False, None,
+                   {"name": active_loop} if active_loop else {}, "action_listen")
+
+
+def run(action, t):
+    d = CollectingDispatcher()
+    events = asyncio.run(action.run(d, t, {}))
+    return d.messages, events
+
+
+def slot(events, name):
+    return next((e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name), "unset")
+
+
+@pytest.mark.parametrize("text,lang", [("UK number for O365", "en"), ("英国的 O365 电话", "zh")])
+def test_answer_phone_in_both_languages(text, lang):
+    msgs, events = run(ActionAnswer(), tracker(text, "ask_phone", [("product", "m365"), ("country", "uk")],
+                                               topic="phone", product="m365", country="uk"))
+    assert msgs[0]["response"] == "utter_answer_phone"
+    assert msgs[0]["numbers"] == ["0800 032 6417"]
+    assert slot(events, "language") == lang
+
+
+def test_answer_hours_billing_21vianet_dynamics():
+    msgs, _ = run(ActionAnswer(), tracker("billing hours D365 Sales 21V", "ask_hours", topic="hours", product="d365_ce",
+                                          cloud="china_21v", support_type="billing"))
+    assert msgs[0]["response"] == "utter_answer_hours" and msgs[0]["hours"] == ["ce_21v_billing"]
+    assert "9:00 to 18:00" in msgs[0]["lines"]
+
+
+def test_answer_response_times_for_a_plan():
+    msgs, _ = run(ActionAnswer(), tracker("sev b subscription", "ask_response_time", topic="response", product="d365",
+                                          plan="subscription", severity="b"))
+    assert msgs[0]["response"] == "utter_answer_response"
+    assert "d365_b_subscription" in msgs[0]["responses"]
+
+
+def test_answer_portal_and_severity_in_chinese():
+    msgs, _ = run(ActionAnswer(), tracker("财务和运营在哪提交", "ask_portal", topic="portal", product="d365_fo", cloud="china_21v"))
+    assert msgs[0]["response"] == "utter_answer_portal" and msgs[0]["urls"] == ["https://lcs.dynamics.cn/"]
+    msgs, _ = run(ActionAnswer(), tracker("严重级别C是什么意思", "ask_severity_definition", topic="severity", product="m365",
+                                          cloud="china_21v", severity="c"))
+    assert msgs[0]["response"] == "utter_answer_severity" and "影响很小" in msgs[0]["lines"]
+
+
+def test_notes_topics_and_no_fact():
+    msgs, _ = run(ActionAnswer(), tracker("who can open", "ask_who_can_open", topic="who_can_open", product="m365", cloud="worldwide"))
+    assert msgs[0]["response"] == "utter_answer_who_can_open" and msgs[0]["notes_used"] == ["m365_admin_only"]
+    msgs, _ = run(ActionAnswer(), tracker("sev def", "ask_severity_definition", topic="severity", product="m365", cloud="worldwide"))
+    assert msgs[0]["response"] == "utter_no_fact"
+
+
+def test_without_a_topic_the_bot_asks_what_the_user_wants():
+    msgs, _ = run(ActionAnswer(), tracker("Microsoft 365", "inform", [("product", "m365")], product="m365"))
+    assert msgs[0]["response"] == "utter_what_topic"
+    assert {b["payload"] for b in msgs[0]["buttons"]} >= {"/ask_phone", "/ask_hours", "/ask_portal"}
+
+
+def test_form_asks_for_the_missing_dimension_then_finishes():
+    _, events = run(ValidateRouteForm(), tracker("support number?", "ask_phone", active_loop="route_form"))
+    assert slot(events, "topic") == "phone" and slot(events, "requested_slot") == "product"
+    _, events = run(ValidateRouteForm(), tracker("Microsoft 365 in Australia", "inform", [("product", "m365"), ("country", "au")],
+                                                 active_loop="route_form", topic="phone", product="m365", country="au",
+                                                 requested_slot="product"))
+    assert slot(events, "requested_slot") is None
+
+
+def test_form_gives_up_after_two_unanswered_questions():
+    t = tracker("no idea", "inform", active_loop="route_form", topic="phone", requested_slot="product", clarify_attempts=1.0)
+    _, events = run(ValidateRouteForm(), t)
+    assert slot(events, "requested_slot") is None
+
+
+def test_form_steps_aside_for_interruptions():
+    _, events = run(ValidateRouteForm(), tracker("tell me a joke", "out_of_scope", active_loop="route_form", topic="phone",
+                                                 requested_slot="product"))
+    assert events == []
+
+
+def test_correction_resets_the_other_location_dimension():
+    _, events = run(ValidateRouteForm(), tracker("no, Germany", "inform", [("country", "de")], active_loop="route_form",
+                                                 topic="phone", product="m365", cloud="china_21v", country="de"))
+    assert SlotSet("cloud", None) in events
+
+
+def test_ask_action_builds_buttons_from_the_policy_candidates():
+    msgs, _ = run(ActionAskCountry(), tracker("phone", "ask_phone", topic="phone", product="m365", requested_slot="country"))
+    assert msgs[0]["response"] == "utter_ask_country"
+    assert [b["payload"] for b in msgs[0]["buttons"]][:2] == ['/inform{"country": "us"}', '/inform{"country": "ca"}']
+
+
+def test_triage_then_confirm():
+    msgs, events = run(ActionTriage(), tracker("Our SharePoint site is down for everyone", "describe_problem",
+                                               [("product", "m365"), ("cloud", "china_21v")], product="m365", cloud="china_21v"))
+    assert msgs[0]["response"] == "utter_triage_result" and msgs[0]["proposed"] == "a"
+    assert slot(events, "proposed_severity") == "a" and slot(events, "topic") == "triage"
+    msgs, events = run(ActionTriageConfirm(), tracker("yes", "affirm", topic="triage", product="m365", cloud="china_21v",
+                                                      proposed_severity="a"))
+    assert msgs[0]["response"] == "utter_triage_confirmed" and "1 hour" in msgs[0]["first_response"]
+    assert slot(events, "severity") == "a"
+
+
+def test_unclear_problem_asks_for_impact():
+    msgs, _ = run(ActionTriage(), tracker("hmm something is odd", "describe_problem"))
+    assert msgs[0]["response"] == "utter_triage_unclear"
+
+
+def test_handoff_summary():
+    msgs, _ = run(ActionAnswer(), tracker("Sev A", "inform", [("severity", "a")], topic="handoff", product="m365", cloud="china_21v",
+                                          severity="a", problem="All users can't send mail"))
+    m = msgs[0]
+    assert m["response"] == "utter_answer_handoff" and m["impact"] == "All users can't send mail"
+    assert "Severity A" in m["severity"] and "+86 400-089-0365" in m["lines"]
+
+
+def test_an_unexpected_error_becomes_an_apology(monkeypatch):
+    import actions.actions as a
+    monkeypatch.setattr(a, "state_of", lambda *x, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+    msgs, events = run(ActionAnswer(), tracker("UK number", "ask_phone", topic="phone"))
+    assert [m["response"] for m in msgs] == ["utter_error"] and events == []
+
+
+def test_action_server_registers_exactly_the_domain_actions():
+    import yaml
+    from pathlib import Path
+    from rasa_sdk.executor import ActionExecutor
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
+    assert sorted(executor.actions) == sorted(domain["actions"])

@@ -1,0 +1,103 @@
+"""Session fixtures for tests that need the real assistant: train once (cached by fingerprint), start the
+action server and the Rasa server once, on free loopback ports with a throwaway SQLite tracker store."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str, proc: subprocess.Popen, seconds: float, log: Path) -> float:
+    t = time.time()
+    while time.time() - t < seconds:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: process exited with {proc.returncode}; see {log}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return time.time() - t
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} not up after {seconds}s; see {log}")
+
+
+def env() -> dict:
+    return dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py")], cwd=ROOT, env=env(),
+                         capture_output=True, text=True, timeout=1800)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+class Bot:
+    def __init__(self, url: str, tmp: Path):
+        self.url, self.tmp = url, tmp
+
+    def say(self, text: str, sender: str | None = None, metadata: dict | None = None, timeout: float = 30) -> list:
+        body = {"sender": sender or f"t-{uuid.uuid4().hex[:8]}", "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        r = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=timeout)
+        r.raise_for_status()
+        return r.json()
+
+    def text(self, text: str, sender: str | None = None, **kw) -> str:
+        return "\n".join(m.get("text", "") for m in self.say(text, sender, **kw))
+
+    def tracker(self, sender: str) -> dict:
+        return requests.get(f"{self.url}/conversations/{sender}/tracker", timeout=10).json()
+
+
+@pytest.fixture(scope="session")
+def bot(model: Path, tmp_path_factory) -> Bot:
+    tmp = tmp_path_factory.mktemp("bot")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    aport, rport = free_port(), free_port()
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+    endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{aport}/webhook"}
+    endpoints["tracker_store"]["db"] = str(tmp / "tracker.db")
+    (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+    procs = []
+    alog, rlog = ARTIFACTS / "action_server.log", ARTIFACTS / "rasa_server.log"
+    try:
+        procs.append(subprocess.Popen([str(VENV_BIN / "rasa"), "run", "actions", "--port", str(aport)], cwd=ROOT, env=env(),
+                                      stdout=alog.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
+        wait_up(f"http://127.0.0.1:{aport}/health", procs[-1], 120, alog)
+        procs.append(subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
+                                       "--model", str(model), "--endpoints", str(tmp / "endpoints.yml"),
+                                       "--credentials", str(ROOT / "credentials.yml")], cwd=ROOT, env=env(),
+                                      stdout=rlog.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
+        wait_up(f"http://127.0.0.1:{rport}/status", procs[-1], 300, rlog)
+        yield Bot(f"http://127.0.0.1:{rport}", tmp)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)

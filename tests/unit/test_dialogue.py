@@ -1,0 +1,46 @@
+"""Dialogue logic on plain values: topics, corrections, what to ask next."""
+from actions.dialogue import merge_dims, query_of, to_ask, topic_for
+from actions.policy import route
+
+
+def test_topics():
+    assert topic_for("ask_phone", None) == "phone"
+    assert topic_for("inform", "hours") == "hours"                 # a follow-up keeps the question
+    assert topic_for("describe_problem", "phone") == "triage"
+    assert topic_for("describe_problem", "handoff") == "handoff"   # describing the issue while filing it
+    assert topic_for("greet", None) is None
+
+
+def ents(*dims):
+    return [{"entity": d, "value": "x"} for d in dims]
+
+
+def test_a_new_country_forgets_the_old_cloud_and_vice_versa():
+    slots = {"product": "m365", "cloud": "china_21v", "country": "de"}
+    assert merge_dims(slots, ents("country"), "inform")["cloud"] is None
+    assert merge_dims(slots, ents("cloud"), "inform")["country"] is None
+    both = merge_dims(slots, ents("cloud", "country"), "inform")
+    assert both["cloud"] == "china_21v" and both["country"] == "de"
+
+
+def test_a_new_question_naming_a_product_drops_details_a_follow_up_keeps_them():
+    slots = {"product": "m365", "country": "us", "support_type": "billing", "severity": "b", "plan": "premier"}
+    fresh = merge_dims(slots, ents("product", "cloud"), "ask_phone")
+    assert fresh["support_type"] is None and fresh["severity"] is None and fresh["plan"] is None
+    follow = merge_dims(slots, ents("support_type"), "ask_hours")
+    assert follow["severity"] == "b" and follow["support_type"] == "billing"
+
+
+def test_what_to_ask():
+    dims = {"product": None}
+    assert to_ask("phone", route(), dims) == ["product"]
+    assert to_ask("phone", route(product="m365"), {"product": "m365"}) == ["country"]
+    assert to_ask("phone", route(product="m365", country="uk"), {"product": "m365", "country": "uk"}) == []
+    assert to_ask("who_can_open", route(), {}) == ["product"]
+    assert to_ask("handoff", route(product="m365", cloud="china_21v"), {"product": "m365", "cloud": "china_21v"}) == ["severity"]
+    assert to_ask("handoff", route(product="m365", cloud="china_21v"), {"product": "m365"}, has_problem=True) == []
+    assert to_ask("languages", route(), {}) == []
+
+
+def test_query_of_skips_empty_values():
+    assert query_of({"product": "m365", "cloud": None, "country": ""}).as_dict() == {"product": "m365"}

@@ -1,0 +1,75 @@
+"""Rendering: facts from the route, words from domain.yml, in both languages."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from actions.policy import default_router, route, triage
+from actions.render import Renderer, load_wording
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))      # a Monday
+
+
+def r(lang):
+    return Renderer(default_router().facts, lang, NOW)
+
+
+def test_every_fragment_and_response_has_both_languages():
+    responses, fragments = load_wording()
+    for name, variations in list(responses.items()) + list(fragments.items()):
+        langs = {c["value"] for v in variations for c in v.get("condition") or [] if c["name"] == "language"}
+        defaults = [v for v in variations if not v.get("condition")]
+        assert langs == {"zh"} and len(defaults) == 1, name
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_phone_answer_carries_the_number_and_a_source(lang):
+    reply = r(lang).phone(route(product="F&O", cloud="21v", now=NOW))
+    assert reply.response == "utter_answer_phone"
+    assert reply.variables["numbers"] == ["+86 400-089-0365"]
+    assert ("来源" if lang == "zh" else "Source") in reply.variables["source"]
+    assert "9:00" in reply.variables["lines"] and "24:00" in reply.variables["lines"]
+
+
+def test_open_now_and_closing_time_in_the_lines_timezone():
+    lines = r("en").hours(route(product="F&O", cloud="21v", support_type="technical", now=NOW)).variables["lines"]
+    assert "open now, until today 24:00 (Beijing time)" in lines
+
+
+def test_holiday_closure_is_explained():
+    oct1 = datetime(2026, 10, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    rr = Renderer(default_router().facts, "en", oct1)
+    lines = rr.hours(route(product="F&O", cloud="21v", support_type="billing", now=oct1)).variables["lines"]
+    assert "closed today (National Day), opens Thu 8 Oct 09:00 (Beijing time)" in lines
+
+
+def test_response_deadline_and_conflict_note():
+    reply = r("en").response(route(product="o365", cloud="21v", severity="b", now=NOW))
+    assert "1 business day or less" in reply.variables["lines"] and "Tue 24 Nov 10:00" in reply.variables["lines"]
+    assert "2020-07-28" in reply.variables["notes"]                   # the newer page wins, said so
+
+
+def test_no_fact_instead_of_a_guess():
+    reply = r("en").severity(route(product="m365", cloud="worldwide", now=NOW))
+    assert reply.response == "utter_no_fact"
+
+
+def test_english_replies_hold_no_chinese():
+    reply = r("en").phone(route(product="m365", cloud="21v", now=NOW))
+    text = " ".join(str(v) for v in reply.variables.values())
+    assert not any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_ask_buttons_send_payloads_and_show_names():
+    reply = r("zh").ask("country", ["us", "cn"], retry=True)
+    assert reply.response == "utter_ask_country" and reply.variables["retry"]
+    assert reply.buttons[0] == {"title": "美国", "payload": '/inform{"country": "us"}'}
+    assert "世纪互联" in reply.buttons[1]["title"]
+
+
+def test_triage_reply_offers_confirmation_and_the_other_levels():
+    t = triage("SharePoint site down.")
+    reply = r("en").triage(t, "o365_21v", route(product="m365", now=NOW))
+    assert reply.variables["proposed"] == "a" and reply.buttons[0]["payload"] == "/affirm"
+    assert {b["payload"] for b in reply.buttons[1:]} == {'/inform{"severity": "b"}', '/inform{"severity": "c"}'}
+    assert "Office 365 operated by 21Vianet" == reply.variables["scheme"]
