@@ -206,6 +206,9 @@ class Renderer:
 
     # ------------------------------------------------------------------------------------ answers
     def no_fact(self, route: Route, topic: str) -> Reply:
+        if route.notes_for("general"):                # e.g. Business Central: partners only, whatever is asked
+            response = f"utter_answer_{topic}" if topic in ("who_can_open", "plans", "outage") else "utter_answer_portal"
+            return self.from_notes(route, topic, response, ("general",))
         return Reply("utter_no_fact", {"subject": self.subject(route), "what": self.t(f"what_{topic}"),
                                        "hint": self.t("hint_portal") if topic != "portal" else ""})
 
@@ -352,7 +355,7 @@ class Renderer:
 
     def from_notes(self, route: Route, topic: str, response: str, topics: Sequence[str]) -> Reply:
         notes = [n for t in topics for n in route.notes_for(t)]
-        if not notes:
+        if not notes and "general" not in topics:
             return self.no_fact(route, topic)
         lines = []
         notes = list({n.id: n for n in notes}.values())

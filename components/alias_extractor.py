@@ -23,33 +23,76 @@ from actions.policy.vocab import normalize
 from components.language import LANGUAGE_NAMES
 
 
-def _language_pattern() -> re.Pattern:
+def _language_pattern() -> tuple:
     names = sorted(((n, code) for code, ns in LANGUAGE_NAMES.items() for n in ns), key=lambda x: -len(x[0]))
     parts = [rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])" if n[0].isascii() else re.escape(n) for n, _ in names]
     return re.compile("|".join(f"({p})" for p in parts), re.IGNORECASE), [code for _, code in names]
 
 
+# "Australia, not the UK" / "不是英国，是澳大利亚": a negated mention is what the user does NOT mean.
+_NEGATED_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than|\bisn'?t|\baren'?t)(\s+the)?|不是|而不是|并非|不要)\s*$", re.IGNORECASE)
+
+
+def _negated(text: str, start: int) -> bool:
+    return bool(_NEGATED_BEFORE.search(text[max(0, start - 24):start]))
+
+
+# Words that only look like a term in these contexts: "business-critical", "Premier League".
+_VETO = {
+    "severity": re.compile(r"(business|mission)[- ]?$|业务$", re.IGNORECASE),
+    "plan": re.compile(r"^\s*league", re.IGNORECASE),
+}
+NEGATED = "negated"
+
+
+def _vetoed(text: str, dim: str, start: int, end: int) -> bool:
+    veto = _VETO.get(dim)
+    if veto is None:
+        return False
+    return bool(veto.search(text[max(0, start - 10):start]) if dim == "severity" else veto.search(text[end:end + 10]))
+
+
 def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any]]:
-    """Entities for one text: vocabulary mentions (groups dropped when a member is named) and languages."""
-    mentions = vocab.find(text)
+    """Entities for one text: vocabulary mentions and language names.
+
+    A product family is dropped when one of its apps is named too. A mention negated while another of the
+    same kind is named plainly ("Australia, not the UK") keeps role "negated", which slot mappings ignore."""
+    text = normalize(text)
+    mentions = [m for m in vocab.find(text) if not _vetoed(text, m.dim, m.start, m.end)]
+    negated = {id(m) for m in mentions if _negated(text, m.start)}
+    plain_dims = {m.dim for m in mentions if id(m) not in negated}
     named = {m.value for m in mentions}
     groups = {tid: set(t.members) for tid, t in vocab.facts.vocab["products"].items() if t.is_group}
-    entities, seen = [], set()
+    entities = []
     for m in mentions:
         if m.dim == "product" and m.value in groups and groups[m.value] & named:
             continue                                  # "Dynamics 365 客户互动应用": the app, not the family
-        if (m.dim, m.value) in seen:
-            continue
-        seen.add((m.dim, m.value))
-        entities.append({"entity": m.dim, "value": m.value, "start": m.start, "end": m.end,
-                         "confidence_entity": 1.0})
-    for match in language_re.finditer(normalize(text)):
-        code = language_codes[match.lastindex - 1]
-        if ("language", code) not in seen:
-            seen.add(("language", code))
-            entities.append({"entity": "language", "value": code, "start": match.start(), "end": match.end(),
-                             "confidence_entity": 1.0})
+        entity = {"entity": m.dim, "value": m.value, "start": m.start, "end": m.end, "confidence_entity": 1.0}
+        if id(m) in negated and m.dim in plain_dims:
+            entity["role"] = NEGATED
+        entities.append(entity)
+    for match in language_re.finditer(text):
+        entities.append({"entity": "language", "value": language_codes[match.lastindex - 1], "start": match.start(),
+                         "end": match.end(), "confidence_entity": 1.0})
     return entities
+
+
+_LANGUAGE = None
+
+
+def mention_spans(text: str) -> List[tuple]:
+    """(start, end, dim) of every vocabulary mention and language name, in order, non-overlapping."""
+    global _LANGUAGE
+    if _LANGUAGE is None:
+        _LANGUAGE = _language_pattern()
+    spans = [(e["start"], e["end"], e["entity"]) for e in extract(text, default_router().vocab, *_LANGUAGE)]
+    spans.sort()
+    out, last = [], -1
+    for s, e, d in spans:
+        if s >= last:
+            out.append((s, e, d))
+            last = e
+    return out
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping, Optional
 
 LANGUAGES = ("en", "zh")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-LATIN_WORD = re.compile(r"[A-Za-z]+")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")          # single letters are codes (Sev A, 21V, O365), not words
 ZH_SHARE = 0.4
 
 # Language names users say when asking to switch (or asking which languages are supported).

@@ -56,3 +56,39 @@ class SpacyJiebaTokenizer(Tokenizer):
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         doc = self._nlp(message.get(attribute))
         return self._apply_token_pattern([Token(t.text, t.idx) for t in doc if not t.is_space])
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class MaskingJiebaTokenizer(FilteredJiebaTokenizer):
+    """FilteredJiebaTokenizer that turns every vocabulary mention (product, cloud, country, support type,
+    severity, plan, language name) into one placeholder token such as `__product__`.
+
+    Intents are then learned from the words of the question rather than from which product or country
+    happens to be named, which generalises far better with a few hundred examples per intent. Mentions are
+    found with the policy's vocabulary, so training and inference mask identically; token offsets stay
+    those of the original text, and entities are extracted separately (AliasEntityExtractor).
+    """
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        super().__init__(config, model_storage, resource)
+        from components.alias_extractor import mention_spans
+        self._spans = mention_spans
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        if attribute != "text":
+            return super().tokenize(message, attribute)
+        text = message.get(attribute) or ""
+        tokens: List[Token] = []
+        cursor = 0
+        for start, end, dim in self._spans(text):
+            tokens += self._plain(text[cursor:start], cursor)
+            tokens.append(Token(f"__{dim}__", start, end))
+            cursor = end
+        tokens += self._plain(text[cursor:], cursor)
+        return self._apply_token_pattern(tokens)
+
+    @staticmethod
+    def _plain(segment: Text, offset: int) -> List[Token]:
+        import jieba
+
+        return [Token(word, offset + start) for word, start, _ in jieba.tokenize(segment) if word.strip()]

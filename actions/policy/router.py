@@ -25,7 +25,7 @@ from .vocab import vocabulary_for
 
 PARTS = ("phone", "portal", "hours", "response", "severity")
 # How many distinct answers a part may show before the dialogue should ask instead.
-MAX_ROWS = {"phone": 2, "portal": 3, "hours": 4, "response": 7, "severity": 2}
+MAX_ROWS = {"phone": 2, "portal": 4, "hours": 4, "response": 7, "severity": 2}
 # The order in which missing dimensions are asked for.
 ASK_ORDER = ("product", "country", "cloud", "support_type", "plan", "severity")
 # When a part's rows split on support type and the caller named none, technical support is meant.

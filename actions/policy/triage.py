@@ -12,6 +12,7 @@ definitions (the only ones with worked examples), and map onto the other schemes
   secondary task fails                   -> C   ("User can't delete contact information"); B for a service/admin
                                                 function or many users ("Setting is impossible from EAC")
   severe production / business impact    -> raises an impaired or failing service to A
+  the user says the impact is minor      -> C   unless something is down or a core function fails
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from .vocab import normalize
 
 LEXICON_PATH = Path(__file__).with_name("triage.yml")
 SIGNALS = ("scope_many", "scope_one", "scope_service", "outage", "broken_core", "impaired", "broken_minor",
-           "question", "workaround", "severe_business")
+           "low_impact", "question", "workaround", "severe_business")
 
 # the level of each scheme that a generic A/B/C proposal means
 SCHEME_LEVEL = {
@@ -104,7 +105,7 @@ def decide(signals: Iterable[Signal]) -> Triage:
     has = {s.name for s in signals}
     many, one, service = "scope_many" in has, "scope_one" in has and "scope_many" not in has, "scope_service" in has
     workaround, severe = "workaround" in has, "severe_business" in has
-    failing = has & {"outage", "broken_core", "impaired", "broken_minor"}
+    failing = has & {"outage", "broken_core", "impaired", "broken_minor", "low_impact"}
 
     def result(level, rule, needs=(), alternative=None):
         return Triage(level, rule, signals, tuple(needs), alternative)
@@ -117,6 +118,8 @@ def decide(signals: Iterable[Signal]) -> Triage:
         if workaround and one:
             return result("c", "single_user_workaround")
         return result(None, "unknown", needs=("impact", "scope"))
+    if "low_impact" in has and not has & {"outage", "broken_core", "severe_business"}:
+        return result("c", "low_impact")       # "a small issue, doesn't stop anyone working"
     if "outage" in has:
         if one:
             return result("c" if workaround else "b", "outage_single_user_workaround" if workaround else "outage_single_user")

@@ -62,17 +62,53 @@ class Vocabulary:
                     entries.append((alias, dim, tid, True))
                     self._exact[(dim, _fold(alias))] = tid
         entries.sort(key=lambda e: len(e[0]), reverse=True)
+        # words of multi-letter Latin aliases that a typo could hide (not generic English words)
+        self._brand_words = sorted({w.casefold() for a, _, _, _ in entries for w in _LATIN_WORD.findall(a)
+                                    if len(w) >= 6 and w.casefold() not in _GENERIC_WORDS})
         self._entries = entries
         self._pattern = re.compile("|".join(f"({_alias_pattern(a, cs)})" for a, _, _, cs in entries), re.IGNORECASE)
 
-    def find(self, text: str) -> List[Mention]:
-        """All non-overlapping mentions in `text`, left to right, longest alias first at each position."""
+    def find(self, text: str, fuzzy: bool = True) -> List[Mention]:
+        """All non-overlapping mentions in `text`, left to right, longest alias first at each position.
+
+        With `fuzzy`, a Latin word one typo away from a brand word of the vocabulary ("micrsoft",
+        "Dynamcis", "sharepiont") is read as that word first; offsets always refer to `text`."""
         text = normalize(text)
+        corrected, positions = self._correct(text) if fuzzy else (text, None)
         out = []
-        for m in self._pattern.finditer(text):
+        for m in self._pattern.finditer(corrected):
             alias, dim, tid, _ = self._entries[m.lastindex - 1]
-            out.append(Mention(dim, tid, m.start(), m.end(), m.group(0)))
+            start, end = (m.start(), m.end()) if positions is None else (positions[m.start()], positions[m.end() - 1] + 1)
+            out.append(Mention(dim, tid, start, end, text[start:end]))
         return out
+
+    def _correct(self, text: str):
+        """`text` with near-miss brand words replaced, and for each character the original position."""
+        pieces, positions, cursor, changed = [], [], 0, False
+        for m in _LATIN_WORD.finditer(text):
+            word = m.group(0)
+            fix = self._brand_fix(word.casefold())
+            if fix is None:
+                continue
+            pieces.append(text[cursor:m.start()])
+            positions += range(cursor, m.start())
+            pieces.append(fix)
+            positions += [min(m.start() + i, m.end() - 1) for i in range(len(fix))]
+            cursor, changed = m.end(), True
+        if not changed:
+            return text, None
+        pieces.append(text[cursor:])
+        positions += range(cursor, len(text))
+        positions.append(len(text))
+        return "".join(pieces), positions
+
+    def _brand_fix(self, word: str) -> Optional[str]:
+        if len(word) < 6 or word in self._brand_words:
+            return None
+        for target in self._brand_words:
+            if target[0] == word[0] and not target.startswith(word) and _one_edit(word, target):
+                return target
+        return None
 
     def resolve(self, dim: str, value: Optional[str]) -> Optional[str]:
         """Canonical id for an id or alias of `dim` (case/space-insensitive), else None."""
@@ -91,6 +127,34 @@ class Vocabulary:
     def aliases(self, dim: str, value: str) -> Tuple[str, ...]:
         term = self.facts.vocab[DIM_KIND[dim]][value]
         return term.aliases + term.aliases_cs
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+# alias words too ordinary to "correct" a near miss into (e.g. "services" must not become "service")
+_GENERIC_WORDS = {"service", "services", "support", "business", "customer", "central", "management", "online",
+                  "critical", "standard", "premier", "advantage", "subscription", "subscriptions", "insights",
+                  "reality", "direct", "contract", "licence", "license", "licenses", "invoice", "payment",
+                  "refund", "renewal", "purchase", "pricing", "buying", "incident", "troubleshooting",
+                  "technical", "impact", "severity", "priority", "english", "german", "chinese", "mandarin",
+                  "simplified", "traditional", "japanese", "french", "spanish", "italian", "portuguese",
+                  "global", "globally", "international", "commercial", "public", "cloud", "worldwide",
+                  "america", "states", "united", "kingdom", "britain", "england", "scotland", "wales",
+                  "mainland", "operated", "operations", "finance", "marketing", "platform", "automation",
+                  "project", "apps", "driven", "model", "mixed", "chain", "supply", "field", "sales", "level"}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by exactly one insertion, deletion, substitution or adjacent swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1:]
 
 
 def _fold(alias: str) -> str:

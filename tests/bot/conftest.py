@@ -53,8 +53,8 @@ def model() -> Path:
 
 
 class Bot:
-    def __init__(self, url: str, tmp: Path):
-        self.url, self.tmp = url, tmp
+    def __init__(self, url: str, tmp: Path, model: Path | None = None):
+        self.url, self.tmp, self.model = url, tmp, model
 
     def say(self, text: str, sender: str | None = None, metadata: dict | None = None, timeout: float = 30) -> list:
         body = {"sender": sender or f"t-{uuid.uuid4().hex[:8]}", "message": text}
@@ -91,7 +91,7 @@ def bot(model: Path, tmp_path_factory) -> Bot:
                                        "--credentials", str(ROOT / "credentials.yml")], cwd=ROOT, env=env(),
                                       stdout=rlog.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
         wait_up(f"http://127.0.0.1:{rport}/status", procs[-1], 300, rlog)
-        yield Bot(f"http://127.0.0.1:{rport}", tmp)
+        yield Bot(f"http://127.0.0.1:{rport}", tmp, model)
     finally:
         for p in procs:
             if p.poll() is None:
@@ -101,3 +101,22 @@ def bot(model: Path, tmp_path_factory) -> Bot:
                 p.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
+
+
+def start_rasa_server(model: Path, endpoints: Path, log: Path) -> tuple:
+    """Another Rasa server process on the given endpoints (same tracker store); returns (url, process)."""
+    port = free_port()
+    proc = subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--enable-api", "--port", str(port), "--interface", "127.0.0.1",
+                             "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+                            cwd=ROOT, env=env(), stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    wait_up(f"http://127.0.0.1:{port}/status", proc, 300, log)
+    return f"http://127.0.0.1:{port}", proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

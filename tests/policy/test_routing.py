@@ -85,11 +85,24 @@ def test_unified_plans_read_severity_a_as_critical(router):
     assert [a.response.text.en for a in r.response.rows] == ["Unified Performance: < 30 minutes, 24/7"]
 
 
-def test_response_times_for_a_plan_show_the_21vianet_variant_labelled(router):
+def test_naming_a_support_plan_means_the_worldwide_dynamics_support(router):
     r = router.route(Query(product="Dynamics 365", plan="subscription", severity="b"))
+    assert r.inferred == {"cloud": "worldwide"}
+    assert [a.response.text.en for a in r.response.rows] == ["Subscription: < 4 hours (business hours)"]
+
+
+def test_without_a_plan_the_21vianet_variant_is_shown_labelled(router):
+    r = router.route(Query(product="Dynamics 365", severity="a"))
     texts = {a.response.text.en for a in r.response.rows}
-    assert texts == {"Subscription: < 4 hours (business hours)", "Non-critical business impact: initial response within 8 hours or less"}
-    assert "cloud" in r.response.labels
+    assert "Critical business impact: initial response within 1 hour or less" in texts
+    assert "Subscription: < 1 hour, 24/7" in texts and "cloud" in r.response.labels
+
+
+def test_unified_customers_of_dynamics_get_the_portal_of_each_product(router):
+    r = router.route(Query(product="Dynamics", plan="Unified"))
+    assert r.portal.status == "answer"
+    assert [p.url for p in r.portal.rows if p.url] == ["https://admin.powerplatform.microsoft.com", "https://lcs.dynamics.com",
+                                                       "https://serviceshub.microsoft.com/"]
 
 
 def test_too_many_response_rows_ask_for_the_product(router):

@@ -89,3 +89,14 @@ def test_every_signal_has_patterns_in_both_languages():
     for name in SIGNALS:
         assert lex.patterns[name], name
     assert decide([]).level is None
+
+
+@pytest.mark.parametrize("text", ["D365 有个小问题，不影响大家干活，就是有点不方便", "minor issue, doesn't block anyone"])
+def test_a_stated_low_impact_is_severity_c_even_when_everyone_is_mentioned(text):
+    t = triage(text)
+    assert t.level == "c" and t.rule == "low_impact"
+
+
+def test_configuration_requests_are_how_to():
+    assert triage("user on our tenant wants their password to never expire").level == "c"
+    assert triage("我们想把共享邮箱设置成自动回复").level == "c"

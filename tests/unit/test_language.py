@@ -25,3 +25,8 @@ def test_precedence_metadata_then_preference_then_script_then_history():
 @pytest.mark.parametrize("value,code", [("zh_Hans", "zh"), ("EN-gb", "en"), ("fr", None), (None, None), (5, None)])
 def test_normalise_code(value, code):
     assert normalise_code(value) == code
+
+
+def test_single_letter_codes_do_not_count_as_english_words():
+    assert script_language("21V O365 的 Sev A 定义是啥") == "zh"
+    assert script_language("Sev A?") == "en"

@@ -1,0 +1,55 @@
+"""Entity extraction from the policy vocabulary: aliases, mixed text, typos, negation, false friends."""
+import pytest
+
+from actions.policy import default_router
+from components.alias_extractor import _language_pattern, extract, mention_spans
+
+LANG = _language_pattern()
+
+
+def ents(text):
+    return [(e["entity"], e["value"], e.get("role")) for e in extract(text, default_router().vocab, *LANG)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("世纪互联运营的 Office 365 支持电话", [("cloud", "china_21v", None), ("product", "m365", None)]),
+    ("Dynamics 365 客户互动应用在中国的售前电话",
+     [("product", "d365_ce", None), ("country", "cn", None), ("support_type", "presales", None)]),
+    ("can you help us with the UK hotline", [("country", "uk", None)]),                 # "us" is not a country
+    ("Ｏｆｆｉｃｅ３６５ 世纪互联版", [("product", "m365", None), ("cloud", "china_21v", None)]),
+    ("it's Dynamics 365 Business Central", [("product", "d365_bc", None)]),
+    ("this is business-critical for us", []),
+    ("before the premier league match", []),
+    ("I'm a global admin", []),
+    ("please answer in English", [("language", "en", None)]),
+])
+def test_aliases(text, expected):
+    assert ents(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("whats the micrsoft 365 number", ("product", "m365")),
+    ("Dynamcis 365 Sales hotline", ("product", "d365_ce")),
+    ("sharepiont is down", ("product", "m365")),
+    ("austrailia number for o365", ("country", "au")),
+])
+def test_one_typo_in_a_brand_word_is_forgiven(text, expected):
+    assert expected in [(d, v) for d, v, _ in ents(text)]
+
+
+def test_ordinary_words_are_not_corrected_into_brands():
+    assert ents("we use dynamic groups and services") == []
+
+
+@pytest.mark.parametrize("text", ["sorry, meant Australia not UK", "不是英国，是澳大利亚", "Australia rather than the UK"])
+def test_a_negated_mention_is_kept_with_a_role_that_slots_ignore(text):
+    found = ents(text)
+    assert ("country", "au", None) in found and ("country", "uk", "negated") in found
+
+
+def test_a_lone_negation_still_counts():
+    assert ents("not the UK one") == [("country", "uk", None)]     # nothing else named: keep it
+
+
+def test_masking_spans_cover_each_mention_once():
+    assert [d for _, _, d in mention_spans("UK number for Office 365 operated by 21Vianet")] == ["country", "product", "cloud"]
