@@ -15,7 +15,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run run-actions shell test test-fast validate check-facts eval nlu-eval clean
+.PHONY: help install browser-deps train run run-actions shell test test-fast validate check-facts eval nlu-eval clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -28,6 +28,12 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	touch $@
 
 install: $(VENV)/.installed  ## create .venv and install pinned requirements (only when they changed)
+
+browser-deps:  ## Debian's chromium and CJK fonts for the browser tests (Playwright never downloads browsers)
+	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \
+	  echo "installing chromium and fonts-noto-cjk from Debian..."; \
+	  $$(command -v sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 train: install  ## train a model, only if config/domain/data/components changed (models/model-<hash>.tar.gz)
 	@$(PY) scripts/train.py >/dev/null
@@ -60,7 +66,7 @@ eval: train  ## the shared acceptance cases through the REST channel (starts and
 test-fast: install  ## tests that need no trained model (policy, units, actions)
 	$(PY) -m pytest -q tests/policy tests/unit tests/actions
 
-test: install  ## the whole test suite, what CI runs (trains once if needed, starts the bot once)
+test: install browser-deps  ## the whole test suite, what CI runs (trains once if needed, starts the bot once)
 	$(PY) -m pytest -q tests
 
 clean:  ## remove models, caches and test artifacts (keeps .venv)

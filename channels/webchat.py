@@ -1,0 +1,129 @@
+"""Web chat: Rasa's socket.io channel, fixed and hardened, serving our widget from the same origin.
+
+- `session_persistence: true` works: Rasa 3.6.21 calls python-socketio's `enter_room` without awaiting it,
+  and since python-socketio 5.10 it is a coroutine, so the socket never joins its session's room and every
+  bot reply is lost (RasaHQ/rasa#13027). We keep python-socketio current and await it here instead of
+  pinning an old release with its own unfixed issues.
+- Every socket event is validated (types, sizes, session id format); bad ones get an `error` event and
+  are logged without their content.
+- Origins: same origin only unless `allowed_origins` (credentials) or WEBCHAT_ALLOWED_ORIGINS lists others.
+- The widget (web/widget.js, socket.io-client 4 vendored: no CDN, which is unreliable from mainland China)
+  and a demo page are served under /webhooks/webchat/.
+
+credentials.yml:
+    channels.webchat.WebChatInput:
+      session_persistence: true
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+STATIC = {"widget.js": "application/javascript", "widget.css": "text/css",
+          "socket.io.min.js": "application/javascript", "demo.html": "text/html"}
+MAX_MESSAGE_CHARS = 2000
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+/-]{0,63}$")
+
+
+def clean_metadata(raw: Any) -> Dict[str, str]:
+    """Only the metadata the assistant uses, validated: language (en|zh) and an IANA-looking time zone."""
+    if not isinstance(raw, dict):
+        return {}
+    out = {}
+    if raw.get("language") in ("en", "zh"):
+        out["language"] = raw["language"]
+    tz = raw.get("timezone")
+    if isinstance(tz, str) and TIMEZONE.match(tz):
+        out["timezone"] = tz
+    return out
+
+
+def check_message(data: Any, session_persistence: bool) -> Optional[str]:
+    """None when a user_uttered payload is acceptable, else the reason (for the error event and the log)."""
+    if not isinstance(data, dict):
+        return "payload must be an object"
+    message = data.get("message")
+    if not isinstance(message, str) or not message.strip():
+        return "message must be a non-empty string"
+    if len(message) > MAX_MESSAGE_CHARS:
+        return f"message longer than {MAX_MESSAGE_CHARS} characters"
+    if "\x00" in message:
+        return "message contains NUL characters"
+    if session_persistence and not (isinstance(data.get("session_id"), str) and SESSION_ID.match(data["session_id"])):
+        return "missing or malformed session_id (send session_request first)"
+    return None
+
+
+class WebChatInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
+        credentials = credentials or {}
+        channel = cls(credentials.get("user_message_evt", "user_uttered"), credentials.get("bot_message_evt", "bot_uttered"),
+                      credentials.get("namespace"), credentials.get("session_persistence", True),
+                      credentials.get("socketio_path", "/socket.io"), credentials.get("jwt_key"),
+                      credentials.get("jwt_method", "HS256"), credentials.get("metadata_key", "customData"))
+        env = os.environ.get("WEBCHAT_ALLOWED_ORIGINS", "")
+        channel.allowed_origins = [o for o in credentials.get("allowed_origins") or [] if o] + \
+            [o.strip() for o in env.split(",") if o.strip()]
+        return channel
+
+    allowed_origins: List[str] = []
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = super().blueprint(on_new_message)
+        sio = self.sio                       # set by SocketIOInput.blueprint
+        # python-engineio: None = same origin only; a list = those origins too (Rasa's default allows all)
+        sio.eio.cors_allowed_origins = self.allowed_origins or None
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            session_id = (data or {}).get("session_id") if isinstance(data, dict) else None
+            if not (isinstance(session_id, str) and SESSION_ID.match(session_id)):
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)   # awaited: the fix
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            problem = check_message(data, self.session_persistence)
+            if problem:
+                logger.info("webchat: refused a message from %s: %s", sid, problem)
+                await sio.emit("error", {"error": problem}, room=sid, namespace=self.namespace)
+                return
+            sender_id = data["session_id"] if self.session_persistence else sid
+            message = UserMessage(data["message"], SocketIOOutput(sio, self.bot_message_evt), sender_id,
+                                  input_channel=self.name(), metadata=clean_metadata(data.get(self.metadata_key)))
+            await on_new_message(message)
+
+        @bp.route("/<name:str>", methods=["GET"], name="webchat_static")
+        async def static(request: Request, name: str):
+            if name not in STATIC:
+                return response.json({"error": "not found"}, status=404)
+            return await response.file(WEB_DIR / name, mime_type=STATIC[name],
+                                       headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+        @bp.route("/demo", methods=["GET"], name="webchat_demo")
+        async def demo(request: Request):
+            return await response.file(WEB_DIR / "demo.html", mime_type="text/html",
+                                       headers={"Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
+                                                "style-src 'self' 'unsafe-inline'; img-src 'self' data:"})
+
+        return bp
