@@ -40,8 +40,13 @@ def wait_up(url: str, proc: subprocess.Popen, seconds: float, log: Path) -> floa
     raise RuntimeError(f"{url} not up after {seconds}s; see {log}")
 
 
+# The WeChat channel under test (a made-up account; the tests play the WeChat server with wechatpy)
+WECHAT = {"WECHAT_TOKEN": "test-token-123", "WECHAT_APP_ID": "wx0123456789abcdef",
+          "WECHAT_ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "WECHAT_APP_SECRET": ""}
+
+
 def env() -> dict:
-    return dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    return dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", **WECHAT)
 
 
 @pytest.fixture(scope="session")

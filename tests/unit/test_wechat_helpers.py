@@ -1,0 +1,69 @@
+"""WeChat helpers: UTF-8 splitting, CDATA escaping, numbered buttons, constant-time signatures, dedup."""
+import asyncio
+
+from channels.wechat import Deduplicator, cdata_safe, render_messages, signature, split_utf8, valid_signature
+
+
+def test_split_at_2048_utf8_bytes_never_inside_a_character():
+    text = ("世纪互联" * 300 + "\n") * 3
+    pieces = split_utf8(text)
+    assert all(len(p.encode("utf-8")) <= 2048 for p in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+
+
+def test_cdata_terminator_is_escaped():
+    assert "]]>" not in cdata_safe("a]]>b").replace("]]]]><![CDATA[>", "")
+
+
+def test_buttons_are_numbered():
+    text, payloads = render_messages([{"text": "Which product?", "buttons": [{"title": "M365", "payload": "/inform{}"}]}])
+    assert "1. M365" in text and payloads == ["/inform{}"]
+
+
+def test_signatures():
+    s = signature("token", "1", "2")
+    assert valid_signature(("token", "1", "2"), s) and not valid_signature(("token", "1", "2"), s[:-1] + "0")
+    assert not valid_signature(("token", "1", "2"), None)
+
+
+def test_dedup_hands_retries_the_first_future():
+    async def run():
+        d = Deduplicator()
+        first, f1 = d.claim("msg:1")
+        again, f2 = d.claim("msg:1")
+        return first, again, f1 is f2
+    assert asyncio.run(run()) == (True, False, True)
+
+
+def test_a_slow_turn_replies_success_then_delivers_late_and_a_retry_gets_the_answer(monkeypatch):
+    import channels.wechat as w
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(w, "PASSIVE_DEADLINE", 0.2)
+    channel = w.WeChatInput("token", "wxapp", "", "secret")
+    sent = []
+
+    async def fake_cs(openid, pieces):
+        sent.append((openid, pieces))
+
+    monkeypatch.setattr(channel, "_send_customer_service", fake_cs)
+    turns = []
+
+    async def slow_bot(message):
+        turns.append(message.text)
+        await asyncio.sleep(0.5)
+        await message.output_channel.send_response(message.sender_id, {"text": "1 800 197 503"})
+
+    msg = SimpleNamespace(type="text", source="openid-1", target="gh", id="42", content="AU number")
+
+    async def scenario():
+        first = await channel._handle(msg, slow_bot)          # too slow: no passive reply
+        await asyncio.sleep(0.5)
+        retry = await channel._handle(msg, slow_bot)          # WeChat's retry gets the finished answer
+        await asyncio.sleep(0.05)
+        return first, retry
+
+    first, retry = asyncio.run(scenario())
+    assert first is None and retry == "1 800 197 503"
+    assert turns == ["AU number"]                              # one bot turn
+    assert sent == [("openid-1", ["1 800 197 503"])]           # delivered once through the customer-service API
