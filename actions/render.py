@@ -109,6 +109,21 @@ class Renderer:
             f"{weekdays[d.weekday()]} {d.day} {self.t('months').split(',')[d.month - 1]}"
 
     # ------------------------------------------------------------------------------------ pieces
+    def head(self, label: str) -> str:
+        """A row's label prefix ("Technical support: "), or nothing."""
+        return self.t("row_label", label=label) if label else ""
+
+    def with_status(self, text: str, status: str) -> str:
+        return f"{text}; {status}" if self.lang == "en" else f"{text}；{status}"
+
+    def note_text(self, note: Note) -> str:
+        """A note in the user's language, with its link when it has one."""
+        text = note.text.get(self.lang)
+        if note.link:
+            link = self.facts.links[note.link]
+            text += " " + self.t("link", name=link.name.get(self.lang), url=link.url)
+        return text
+
     def status(self, s: LineStatus, business_regions: str = "") -> str:
         est = self.t("estimated") if s.estimated else ""
         if s.reason == "always":
@@ -163,10 +178,7 @@ class Renderer:
             if n.id in seen:
                 continue
             seen.add(n.id)
-            text = n.text.get(self.lang)
-            if n.link:
-                link = self.facts.links[n.link]
-                text += " " + self.t("link", name=link.name.get(self.lang), url=link.url)
+            text = self.note_text(n)
             out.append(self.t("note", text=text))
             if len(out) == MAX_NOTES:
                 break
@@ -220,12 +232,8 @@ class Renderer:
         for row in part.rows:
             label = self.label(route, "phone", row, skip=("support_type",))
             if isinstance(row, NoPhone):
-                note = self.facts.notes[row.note]
-                text = note.text.get(self.lang)
-                if note.link:
-                    link = self.facts.links[note.link]
-                    text += " " + self.t("link", name=link.name.get(self.lang), url=link.url)
-                lines.append(self.t("no_number", label=self.t("row_label", label=label) if label else "", text=text))
+                text = self.note_text(self.facts.notes[row.note])
+                lines.append(self.t("no_number", label=self.head(label), text=text))
                 continue
             numbers.append(row.number)
             alt = ""
@@ -258,8 +266,8 @@ class Renderer:
             if a.business_hours is not None:
                 text += f" → {a.business_hours.text.get(self.lang)}"
             status = self.status(a.status, self.business_regions())
-            lines.append(self.t("row", label=self.t("row_label", label=label) if label else "",
-                                text=f"{text}; {status}" if self.lang == "en" else f"{text}；{status}"))
+            lines.append(self.t("row", label=self.head(label),
+                                text=self.with_status(text, status)))
         notes = [n for n in self.row_notes(route, part.rows)] + list(route.notes_for("24x7"))[:1]
         sources = [s for a in part.rows for s in a.hours.sources] + \
                   [a.business_hours.source for a in part.rows if a.business_hours is not None]
@@ -275,7 +283,7 @@ class Renderer:
         for p in part.rows:
             label = self.label(route, "portal", p, skip=("support_type",))
             steps = f" {p.steps.get(self.lang)}" if p.steps else ""
-            lines.append(self.t("portal_line", label=self.t("row_label", label=label) if label else "",
+            lines.append(self.t("portal_line", label=self.head(label),
                                 name=p.name.get(self.lang), url=f" {p.url}" if p.url else "", steps=steps))
         numbers = [r.number for r in route.phone.rows if isinstance(r, Phone)]
         extra = self.t("or_call", number=numbers[0]) if len(set(numbers)) == 1 and route.phone.missing is None else ""
@@ -303,8 +311,8 @@ class Renderer:
             else:
                 due = self.t("due_unknown").strip()
             text = a.response.text.get(self.lang)
-            lines.append(self.t("row", label=self.t("row_label", label=head) if head else "",
-                                text=f"{text}; {due}" if self.lang == "en" else f"{text}；{due}"))
+            lines.append(self.t("row", label=self.head(head),
+                                text=self.with_status(text, due)))
         notes = [n for n in self.row_notes(route, part.rows) if "response" in n.topics or "severity" in n.topics]
         notes += list(route.notes_for("response"))
         return Reply("utter_answer_response", {"subject": self.subject(route), "lines": "\n".join(lines),
@@ -345,7 +353,7 @@ class Renderer:
             for h in route.hours.rows:
                 if h.hours.languages:
                     label = self.label(route, "hours", h, skip=("severity",))
-                    lines.append(self.t("row", label=self.t("row_label", label=label) if label else "",
+                    lines.append(self.t("row", label=self.head(label),
                                         text=h.hours.text.get(self.lang)))
                     sources += list(h.hours.sources)
         if not lines:
@@ -360,10 +368,7 @@ class Renderer:
         lines = []
         notes = list({n.id: n for n in notes}.values())
         for n in notes:
-            text = n.text.get(self.lang)
-            if n.link:
-                link = self.facts.links[n.link]
-                text += " " + self.t("link", name=link.name.get(self.lang), url=link.url)
+            text = self.note_text(n)
             lines.append(self.t("row", label="", text=text))
         return Reply(response, {"subject": self.subject(route), "lines": "\n".join(lines),
                                 "source": self.sources(s for n in notes for s in n.sources),
