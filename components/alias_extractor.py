@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from actions.policy import default_router
 from actions.policy.vocab import normalize
 from components.language import LANGUAGE_NAMES
+import components.speedups  # noqa: F401  (Rasa 3.6 hot-path fixes, see that module)
 
 
 def _language_pattern() -> tuple:
