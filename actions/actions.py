@@ -57,6 +57,11 @@ def user_timezone(tracker: Tracker) -> Optional[str]:
         return None
 
 
+def changed(tracker: Tracker, **values: Any) -> List[EventType]:
+    """SlotSet events for the values that differ from the tracker's (no event for a no-op)."""
+    return [SlotSet(k, v) for k, v in values.items() if tracker.get_slot(k) != v and not (v == 0.0 and not tracker.get_slot(k))]
+
+
 def latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
@@ -155,7 +160,8 @@ class ValidateRouteForm(FormValidationAction):
             return []
         topic = topic_for(intent, tracker.get_slot("topic"))
         state = state_of(tracker, topic)
-        events: List[EventType] = [SlotSet("topic", topic)] + state.resets
+        # only what changes: every event is re-read and re-featurised on each later turn
+        events: List[EventType] = ([SlotSet("topic", topic)] if topic != tracker.get_slot("topic") else []) + state.resets
         problem = tracker.get_slot("problem")
         if intent == "describe_problem" and topic == "handoff":
             events += _triage_for_handoff(dispatcher, tracker, state)
@@ -171,8 +177,9 @@ class ValidateRouteForm(FormValidationAction):
             ask = []
         if not ask or ask[0] != asked:
             attempts = 0
-        events += [SlotSet("clarify_attempts", float(attempts)), SlotSet("requested_slot", ask[0] if ask else None)]
-        return events
+        # always one slot event besides requested_slot: without it Rasa treats the turn as "nothing
+        # extracted", rejects the form and lets the rules guess
+        return events + [SlotSet("clarify_attempts", float(attempts)), SlotSet("requested_slot", ask[0] if ask else None)]
 
 
 def _triage_for_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, state: State) -> List[EventType]:
@@ -261,7 +268,7 @@ class ActionAnswer(SafeAction):
             send(dispatcher, r.from_notes(route, topic, "utter_answer_plans", ("plans", "premier")))
         elif topic == "outage":
             send(dispatcher, r.from_notes(route, topic, "utter_answer_outage", ("outage",)))
-        return state.resets + [SlotSet("language", state.lang), SlotSet("clarify_attempts", 0.0)]
+        return state.resets + changed(tracker, language=state.lang, clarify_attempts=0.0)
 
     @staticmethod
     def _confirmed(state: State, severity: Optional[str]) -> Reply:
@@ -288,8 +295,8 @@ class ActionTriage(SafeAction):
         text = (tracker.latest_message.get("text") or "")[:2000]
         state = state_of(tracker, "triage")
         t = run_triage(text)
-        events: List[EventType] = state.resets + [SlotSet("topic", "triage"), SlotSet("problem", text),
-                                                  SlotSet("language", state.lang)]
+        events: List[EventType] = state.resets + [SlotSet("problem", text)] + \
+            changed(tracker, topic="triage", language=state.lang)
         if t.level is None:
             send(dispatcher, Reply("utter_triage_unclear"))
             return events
@@ -312,4 +319,4 @@ class ActionTriageConfirm(SafeAction):
             state.route = default_router().route(query_of(dims), now=state.now, user_tz=user_timezone(tracker))
             state.dims = dims
         send(dispatcher, ActionAnswer._confirmed(state, proposed))
-        return state.resets + [SlotSet("severity", proposed), SlotSet("language", state.lang)]
+        return state.resets + [SlotSet("severity", proposed)] + changed(tracker, language=state.lang)
