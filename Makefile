@@ -15,7 +15,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install browser-deps train run run-actions shell test test-fast validate check-facts eval nlu-eval clean
+.PHONY: help install browser-deps train run run-actions shell test test-fast validate check-facts eval nlu-eval bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -62,6 +62,9 @@ nlu-eval: train  ## intent/entity F1 per language on the held-out sets
 
 eval: train  ## the shared acceptance cases through the REST channel (starts and stops the bot)
 	$(PY) ../shared/eval/evaluate.py ../shared/eval/dev_cases.yml --project .
+
+bench: install  ## speed benchmark vs a stock `rasa init` bot in the same run (results/bench.json, results/bench_latency.png)
+	$(PY) scripts/bench.py
 
 test-fast: install  ## tests that need no trained model (policy, units, actions)
 	$(PY) -m pytest -q tests/policy tests/unit tests/actions

@@ -1,0 +1,275 @@
+"""Benchmark: this assistant and a stock `rasa init` assistant, side by side, under the same load.
+
+    make bench                     # or: python scripts/bench.py [--users 20] [--turns 30] [--quick]
+
+For each bot it measures, over the REST channel on loopback:
+  - full training time (from scratch, in a temporary directory),
+  - time from start to ready (both servers up and a first message answered),
+  - serial latency (p50 / p99 over two 30-turn conversations),
+  - 20 concurrent conversations x 30 turns: messages/s, p50, p99, max,
+  - peak memory (VmHWM) of each process,
+and prints the ratios, NLU F1 per language for this assistant, writes results/bench.json and a latency
+plot results/bench_latency.png. Progress is printed as it goes; the stock bot is trained from scratch
+with `rasa init` each run, so the comparison holds on a noisy machine.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+RASA = str(Path(sys.executable).with_name("rasa"))
+RESULTS = ROOT / "results"
+
+# Realistic bilingual conversations for this assistant (not the test sentences).
+OURS = [
+    ["hi", "which number do I call for Office 365 in Canada?", "and the billing hours?", "thanks"],
+    ["世纪互联的 Office 365 技术支持电话", "B 级多久响应", "严重级别 C 是什么意思", "谢谢"],
+    ["where do I open a ticket for Dynamics 365 Finance and Operations?", "operated by 21Vianet", "is technical support open now?"],
+    ["nobody in our company can receive email on 21Vianet Office 365", "yes", "prepare the summary"],
+    ["ProDirect response time for Sev B on Dynamics 365", "and for Premier?", "who can open a request?"],
+    ["美国 Microsoft 365 帐单支持几点上班", "那英国呢", "好的，再见"],
+    ["what's the support number?", "Microsoft 365", "Australia", "and technical hours?"],
+    ["Dynamics 365 客户互动应用在中国的售前电话", "售前几点上班", "有中文支持吗"],
+]
+# The stock `rasa init` bot's own domain (mood bot).
+STOCK = [["hello", "I am feeling sad", "yes", "thanks, bye"], ["hi there", "I am great", "goodbye"],
+         ["good morning", "not good", "no", "bye"], ["hey", "are you a bot?", "I'm happy", "see you"]]
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env() -> Dict[str, str]:
+    return dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
+                SQLALCHEMY_SILENCE_UBER_WARNING="1")
+
+
+def peak_mb(pid: int) -> float:
+    """Peak resident memory of a process and its children (VmHWM), in MB."""
+    total = 0.0
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return round(total, 1)
+
+
+class Bot:
+    def __init__(self, name: str, project: Path, model: Path, endpoints: Path, credentials: Path, conversations):
+        self.name, self.project, self.model = name, project, model
+        self.endpoints, self.credentials, self.conversations = endpoints, credentials, conversations
+        self.procs: List[subprocess.Popen] = []
+
+    def start(self) -> float:
+        aport, rport = free_port(), free_port()
+        endpoints = yaml.safe_load(self.endpoints.read_text()) or {} if self.endpoints.exists() else {}
+        endpoints["action_endpoint"] = dict(endpoints.get("action_endpoint") or {}, url=f"http://127.0.0.1:{aport}/webhook")
+        if (endpoints.get("tracker_store") or {}).get("dialect") == "sqlite":
+            endpoints["tracker_store"]["db"] = str(Path(tempfile.mkdtemp()) / "tracker.db")
+        ep = Path(tempfile.mkdtemp()) / "endpoints.yml"
+        ep.write_text(yaml.safe_dump(endpoints))
+        logs = RESULTS / f"bench_{self.name}"
+        t = time.perf_counter()
+        self.procs.append(subprocess.Popen([RASA, "run", "actions", "--port", str(aport)], cwd=self.project, env=env(),
+                                           stdout=open(f"{logs}_actions.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True))
+        self.procs.append(subprocess.Popen([RASA, "run", "--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
+                                            "--model", str(self.model), "--endpoints", str(ep), "--credentials", str(self.credentials)],
+                                           cwd=self.project, env=env(), stdout=open(f"{logs}_server.log", "wb"),
+                                           stderr=subprocess.STDOUT, start_new_session=True))
+        self.url = f"http://127.0.0.1:{rport}"
+        while time.perf_counter() - t < 600:
+            try:
+                if requests.get(f"{self.url}/status", timeout=2).ok and requests.get(f"http://127.0.0.1:{aport}/health", timeout=2).ok \
+                        and self.say(f"ready-{uuid.uuid4().hex[:6]}", self.conversations[0][0]):
+                    return time.perf_counter() - t
+            except requests.RequestException:
+                pass
+            if any(p.poll() is not None for p in self.procs):
+                raise RuntimeError(f"{self.name}: a server exited; see {logs}_*.log")
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name}: not ready after 600 s")
+
+    def say(self, sender: str, text: str) -> list:
+        r = requests.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+        r.raise_for_status()
+        return r.json()
+
+    def conversation(self, k: int, turns: int) -> List[float]:
+        sender, out = f"bench-{self.name}-{k}-{uuid.uuid4().hex[:6]}", []
+        script = self.conversations[k % len(self.conversations)]
+        with requests.Session() as s:
+            for j in range(turns):
+                text = script[j % len(script)]
+                t = time.perf_counter()
+                r = s.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+                r.raise_for_status()
+                out.append((time.perf_counter() - t) * 1000)
+        return out
+
+    def memory(self) -> Dict[str, float]:
+        return {"action_server_mb": peak_mb(self.procs[0].pid), "rasa_server_mb": peak_mb(self.procs[1].pid)}
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+def pct(xs: List[float], q: float) -> float:
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(len(xs) * q))], 1)
+
+
+def load(bot: Bot, users: int, turns: int) -> Tuple[Dict, List[float], List[float]]:
+    log(f"{bot.name}: serial latency, 2 conversations x {turns} turns")
+    serial = bot.conversation(0, turns) + bot.conversation(1, turns)
+    log(f"{bot.name}: {users} concurrent conversations x {turns} turns")
+    t = time.perf_counter()
+    with cf.ThreadPoolExecutor(users) as ex:
+        lat = [x for part in ex.map(lambda k: bot.conversation(k, turns), range(users)) for x in part]
+    wall = time.perf_counter() - t
+    figures = {"serial_p50_ms": pct(serial, .5), "serial_p99_ms": pct(serial, .99), "users": users, "messages": len(lat),
+               "msg_per_s": round(len(lat) / wall, 1), "p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99), "max_ms": round(max(lat), 1)}
+    log(f"{bot.name}: {figures}")
+    return figures, serial, lat
+
+
+def train(project: Path, out: Path, name: str) -> Tuple[Path, float]:
+    t = time.perf_counter()
+    subprocess.run([RASA, "train", "--force", "--out", str(out), "--fixed-model-name", name, "--quiet"], cwd=project, env=env(),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return out / f"{name}.tar.gz", round(time.perf_counter() - t, 1)
+
+
+def plot(series: Dict[str, List[float]], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, xs in series.items():
+        xs = sorted(xs)
+        ax.plot(xs, [i / len(xs) for i in range(1, len(xs) + 1)], label=f"{name} (p99 {pct(xs, .99):.0f} ms)")
+    ax.set_xscale("log")
+    ax.set_xlabel("latency per message at 20 concurrent conversations (ms, log scale)")
+    ax.set_ylabel("share of messages answered")
+    ax.grid(True, which="both", alpha=.3)
+    ax.legend()
+    ax.set_title("REST channel latency, same machine, same run")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--turns", type=int, default=30)
+    ap.add_argument("--quick", action="store_true", help="5 users x 5 turns, for a smoke run")
+    ap.add_argument("--skip-stock", action="store_true")
+    args = ap.parse_args()
+    if args.quick:
+        args.users, args.turns = 5, 5
+    RESULTS.mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    results: Dict[str, Dict] = {}
+    latencies: Dict[str, List[float]] = {}
+    try:
+        log("this assistant: full training from scratch")
+        model, train_s = train(ROOT, work / "ours", "bench-ours")
+        results["ours"] = {"train_s": train_s}
+        log(f"this assistant: trained in {train_s} s")
+        if not args.skip_stock:
+            log("stock: rasa init (a new project; it trains its model from scratch)")
+            stock_dir = work / "stock"
+            stock_dir.mkdir()                                          # rasa init wants an existing directory
+            t = time.perf_counter()
+            subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(stock_dir)], env=env(), check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stock_train = round(time.perf_counter() - t, 1)          # project files are copied in well under 1 s
+            stock_model = next((stock_dir / "models").glob("*.tar.gz"))
+            results["stock"] = {"train_s": stock_train}
+            log(f"stock: trained in {stock_train} s")
+        bots = [Bot("ours", ROOT, model, ROOT / "endpoints.yml", ROOT / "credentials.yml", OURS)]
+        if not args.skip_stock:
+            (stock_dir / "credentials.yml").write_text("rest:\n")
+            bots.append(Bot("stock", stock_dir, stock_model, stock_dir / "endpoints.yml", stock_dir / "credentials.yml", STOCK))
+        for bot in bots:
+            log(f"{bot.name}: starting the action server and the Rasa server")
+            try:
+                ready = bot.start()
+                log(f"{bot.name}: ready in {ready:.1f} s")
+                figures, serial, lat = load(bot, args.users, args.turns)
+                latencies[bot.name] = lat
+                results[bot.name].update(ready_s=round(ready, 1), **figures, **bot.memory())
+            finally:
+                bot.stop()
+        log("this assistant: NLU quality on held-out data")
+        out = subprocess.run([sys.executable, "scripts/nlu_eval.py", "--model", str(model), "--json", str(work / "nlu.json"),
+                              "--min-intent-f1", "0"], cwd=ROOT, env=env(), capture_output=True, text=True)
+        nlu = json.loads((work / "nlu.json").read_text()) if (work / "nlu.json").exists() else {}
+        results["ours"]["nlu"] = {lang: {k: v[k] for k in ("intent_f1", "entity_f1")} for lang, v in nlu.items()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    ours, stock = results["ours"], results.get("stock")
+    targets = {"msg_per_s": (">=", 100), "p99_ms": ("<=", 500), "serial_p50_ms": ("<=", 30), "ready_s": ("<=", 20),
+               "train_s": ("<=", 90)}
+    print("\n" + "=" * 78)
+    print(f"{'':24}{'this assistant':>16}{'stock rasa init':>18}{'ratio':>10}   target")
+    for key in ("msg_per_s", "p50_ms", "p99_ms", "max_ms", "serial_p50_ms", "serial_p99_ms", "ready_s", "train_s",
+                "rasa_server_mb", "action_server_mb"):
+        a, b = ours.get(key), (stock or {}).get(key)
+        ratio = ""
+        if a and b:
+            ratio = f"{a / b:.1f}x" if key == "msg_per_s" else f"{b / a:.1f}x"
+        op, goal = targets.get(key, ("", ""))
+        ok = "" if not op else ("met" if (a <= goal if op == "<=" else a >= goal) else "NOT met")
+        if key.endswith("_mb"):
+            op, goal, ok = "<=", 800, "met" if a <= 800 else "NOT met"
+        print(f"{key:24}{a!s:>16}{b!s:>18}{ratio:>10}   {op} {goal} {ok}")
+    if stock:
+        print(f"{'throughput vs stock':24}{ours['msg_per_s'] / stock['msg_per_s']:>16.1f}x   target >= 5x")
+    for lang, v in ours.get("nlu", {}).items():
+        print(f"NLU {lang}: intent F1 {v['intent_f1']:.3f}, entity F1 {v['entity_f1']:.3f} (held-out)")
+    results["machine"] = {"cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    (RESULTS / "bench.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    if latencies:
+        plot({"this assistant" if k == "ours" else "stock rasa init": v for k, v in latencies.items()}, RESULTS / "bench_latency.png")
+    print(f"results: {RESULTS / 'bench.json'}, plot: {RESULTS / 'bench_latency.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
