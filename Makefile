@@ -11,6 +11,7 @@ RASA := $(VENV)/bin/rasa
 PORT ?= 5005
 ACTIONS_PORT ?= 5055
 URL ?= http://localhost:$(PORT)
+ENDPOINTS ?= endpoints.yml
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -38,11 +39,14 @@ browser-deps:  ## Debian's chromium and CJK fonts for the browser tests (Playwri
 train: install  ## train a model, only if config/domain/data/components changed (models/model-<hash>.tar.gz)
 	@$(PY) scripts/train.py >/dev/null
 
-run: train  ## run the assistant: action server + Rasa server (REST channel) on $(PORT), SQLite tracker store
-	@echo "starting the action server on $(ACTIONS_PORT) and the assistant on $(URL) (Ctrl-C stops both)"
+run: train  ## run the assistant: action server + Rasa server (REST, web chat, WeChat) on $(PORT), SQLite tracker store
+	@echo "starting the action server on $(ACTIONS_PORT) (log: action_server.log) and the assistant on $(URL); Ctrl-C stops both"
 	@trap 'kill 0' EXIT INT TERM; \
-	$(RASA) run actions --port $(ACTIONS_PORT) --auto-reload=false >/dev/null 2>&1 & \
-	$(RASA) run --port $(PORT) --model "$$($(PY) scripts/train.py 2>/dev/null)" --credentials credentials.yml --endpoints endpoints.yml \
+	$(RASA) run actions --port $(ACTIONS_PORT) > action_server.log 2>&1 & \
+	for i in $$(seq 1 60); do curl -sf localhost:$(ACTIONS_PORT)/health >/dev/null && break; sleep 1; done; \
+	curl -sf localhost:$(ACTIONS_PORT)/health >/dev/null || { echo "the action server did not start; see action_server.log"; exit 1; }; \
+	echo "web chat demo: $(URL)/webhooks/webchat/demo   terminal: make shell"; \
+	$(RASA) run --port $(PORT) --model "$$($(PY) scripts/train.py 2>/dev/null)" --credentials credentials.yml --endpoints $(ENDPOINTS) \
 	  $${RASA_API_TOKEN:+--enable-api --auth-token "$$RASA_API_TOKEN"}
 
 run-actions: install  ## only the action server (for `rasa run` started by hand)
