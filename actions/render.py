@@ -387,12 +387,12 @@ class Renderer:
         where = self.join([self.name("cloud", q.cloud)] if q.cloud else []) or self.t("not_set")
         if q.country and q.cloud != "china_21v":
             where = self.join([where if q.cloud else "", self.short_name("country", q.country)])
-        contact_notes = [n for n in route.notes if n.id in ("m365_account_details", "o365_21v_sev_a_customer_duty")]
+        # the first contact reminder of the route; a Sev A-only one counts only for Sev A
+        contact_notes = [n for n in route.notes if {"contact", "contact_sev_a"} & set(n.topics)]
         contact = self.t("contact")
-        if contact_notes and (severity in ("a", "critical") or contact_notes[0].id == "m365_account_details"):
+        if contact_notes and (severity in ("a", "critical") or "contact" in contact_notes[0].topics):
             contact += (". " if self.lang == "en" else "。") + contact_notes[0].text.get(self.lang)
-        caveats = [n for n in route.notes if n.id in ("o365_21v_sev_a_conditions", "m365_admin_only", "o365_21v_admins",
-                                                      "d365_admin_roles", "bc_partners_only")]
+        caveats = [n for n in route.notes if "handoff" in n.topics]
         return Reply("utter_answer_handoff", {
             "product": self.name("product", q.product) if q.product else self.t("not_set"),
             "where": where, "severity": sev_text,
