@@ -1,0 +1,53 @@
+"""The embedded default tracker store: Rasa's SQLTrackerStore with a read cache for one process.
+
+Every event is written to the database as before (the database stays the record: a restart or a second
+reader sees everything). What changes is reading: after a conversation's first turn, this process keeps
+its current-session events (as JSON text, exactly like Rasa's InMemoryTrackerStore keeps a tracker) and
+rebuilds the tracker from them instead of querying and decoding every event again on each message
+(~30 % of the server's busy time under load, docs/performance.md).
+
+The view is the SQL store's own: only the events of the latest session (timestamp >= the latest
+`session_started`). Single process only: replicas sharing a database must use the plain SQL store (the
+scale-out profile), since another process's writes would not reach this cache.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any, Optional, Text
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+SESSION_STARTED = "session_started"
+
+
+def current_session(events: list) -> list:
+    """The events a SQL store returns for the latest session (see SQLTrackerStore._event_query)."""
+    starts = [e.get("timestamp") for e in events if e.get("event") == SESSION_STARTED and e.get("timestamp") is not None]
+    if not starts:
+        return events
+    start = max(starts)
+    return [e for e in events if (e.get("timestamp") or 0) >= start]
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, cache_size: int = 5000, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cache_size = int(cache_size)
+        self._cache: "OrderedDict[Text, str]" = OrderedDict()
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        cached = self._cache.get(sender_id)
+        if cached is None or self.domain is None:
+            return await super().retrieve(sender_id)
+        self._cache.move_to_end(sender_id)
+        return DialogueStateTracker.from_dict(sender_id, json.loads(cached), self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)                          # the database first: it stays the record
+        events = current_session([e.as_dict() for e in tracker.events])
+        self._cache[tracker.sender_id] = json.dumps(events)
+        self._cache.move_to_end(tracker.sender_id)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)

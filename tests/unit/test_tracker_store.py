@@ -1,0 +1,52 @@
+"""The cached SQL tracker store returns exactly what the plain SQL store returns, and writes everything."""
+import asyncio
+import time
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.tracker_store import CachedSQLTrackerStore
+from tests.conftest import ROOT
+
+DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+
+
+def dicts(tracker):
+    return [e.as_dict() for e in tracker.events]
+
+
+def test_cached_reads_match_the_database(tmp_path):
+    async def scenario():
+        db = str(tmp_path / "t.db")
+        cached = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+        plain = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+        t0 = time.time()
+        tracker = DialogueStateTracker.from_events("u1", [
+            ActionExecuted("action_session_start", timestamp=t0), SessionStarted(timestamp=t0 + 0.001),
+            ActionExecuted("action_listen", timestamp=t0 + 0.002),
+            UserUttered("UK number", {"name": "ask_phone", "confidence": 1.0}, timestamp=t0 + 0.003),
+            SlotSet("country", "uk", timestamp=t0 + 0.004)], DOMAIN.slots)
+        await cached.save(tracker)
+        first = await cached.retrieve("u1")
+        assert dicts(first) == dicts(await plain.retrieve("u1"))              # same view as the database
+        first.update(ActionExecuted("action_session_start", timestamp=t0 + 10))  # a new session begins
+        first.update(SessionStarted(timestamp=t0 + 10.001))
+        first.update(UserUttered("hi", {"name": "greet", "confidence": 1.0}, timestamp=t0 + 10.002))
+        await cached.save(first)
+        again, from_db = await cached.retrieve("u1"), await plain.retrieve("u1")
+        assert dicts(again) == dicts(from_db)                                 # only the latest session
+        assert [e.as_dict().get("text") for e in again.events if isinstance(e, UserUttered)] == ["hi"]
+        assert await cached.retrieve("nobody") is None
+    asyncio.run(scenario())
+
+
+def test_the_cache_is_bounded(tmp_path):
+    async def scenario():
+        store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "b.db"), cache_size=2)
+        for s in ("a", "b", "c"):
+            await store.save(DialogueStateTracker.from_events(s, [ActionExecuted("action_listen")], DOMAIN.slots))
+        assert list(store._cache) == ["b", "c"]
+        assert (await store.retrieve("a")).sender_id == "a"                # evicted: read from the database
+    asyncio.run(scenario())
