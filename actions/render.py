@@ -379,7 +379,7 @@ class Renderer:
         portal = self.portal(route)
         lines = portal.variables.get("lines", "") if portal.response == "utter_answer_portal" else ""
         phones = [r.number for r in route.phone.rows if isinstance(r, Phone)]
-        if phones and "or_call" not in lines and route.phone.missing is None and len(set(phones)) == 1 and phones[0] not in lines:
+        if phones and route.phone.missing is None and len(set(phones)) == 1 and phones[0] not in lines:
             lines += self.t("or_call", number=phones[0])
         sev_text = self.t("not_set")
         if severity:
@@ -397,7 +397,7 @@ class Renderer:
             "product": self.name("product", q.product) if q.product else self.t("not_set"),
             "where": where, "severity": sev_text,
             "impact": (problem or "").strip() or self.t("impact_missing"), "contact": contact,
-            "lines": lines or portal.variables.get("lines", ""), "notes": self.notes(caveats[:2]),
+            "lines": lines, "notes": self.notes(caveats[:2]),
             "source": self.sources([s for p in route.portal.rows for s in p.sources]
                                    + [s for r in route.phone.rows for s in r.sources])})
 

@@ -126,12 +126,17 @@ class Route:
         fact = _row_fact(row)
         out = {}
         for dim in self.part(part).labels:
-            allowed = fact.applies.get(dim)
-            cand = self.candidates.get(dim)
-            values = allowed if cand is None else (allowed & cand if allowed is not None else cand)
+            values = within(fact.applies.get(dim), self.candidates.get(dim))
             if values:
                 out[dim] = tuple(v for v in self.facts.vocab[DIM_KIND[dim]] if v in values)
         return out
+
+
+def within(allowed: Optional[frozenset], cand: Optional[frozenset]) -> Optional[frozenset]:
+    """The values a fact applies to among those the query still allows (None = any)."""
+    if cand is None:
+        return allowed
+    return cand if allowed is None else allowed & cand
 
 
 def _row_fact(row):
@@ -235,18 +240,12 @@ class Router:
             if technical and len(technical) < len(rows):
                 rows = technical
         labels = tuple(d for d in DIMS if (cand[d] is None or len(cand[d]) > 1)
-                       and len({self._within(self._effective(_row_fact(r), d), cand[d]) for r in rows}) > 1)
+                       and len({within(self._effective(_row_fact(r), d), cand[d]) for r in rows}) > 1)
         distinct = len({key(r) for r in rows})
         missing = None
         if distinct > MAX_ROWS[name]:
             missing = self._missing(rows, cand, key)
         return Part(name, tuple(rows), missing, labels)
-
-    @staticmethod
-    def _within(allowed: Optional[frozenset], cand: Optional[frozenset]) -> Optional[frozenset]:
-        if cand is None:
-            return allowed
-        return cand if allowed is None else allowed & cand
 
     def _missing(self, rows: List, cand: Mapping[str, Optional[frozenset]], key) -> Optional[Missing]:
         for dim in ASK_ORDER:
@@ -254,7 +253,7 @@ class Router:
                 continue
             per_key: Dict[object, set] = {}
             for r in rows:
-                eff = self._within(self._effective(_row_fact(r), dim), cand[dim])
+                eff = within(self._effective(_row_fact(r), dim), cand[dim])
                 per_key.setdefault(key(r), set()).add(eff)
             sets = {frozenset(s) for s in per_key.values()}
             if len(sets) <= 1 and all(len(s) == 1 for s in per_key.values()):
@@ -268,7 +267,7 @@ class Router:
                     if fact.applies.get("country") is None:          # e.g. a 21Vianet row -> China
                         values |= set(self._effective(fact, dim) or ())
                 else:
-                    values |= set(self._within(fact.applies.get(dim), cand[dim]) or ())
+                    values |= set(within(fact.applies.get(dim), cand[dim]) or ())
             if cand[dim] is not None:
                 values &= cand[dim]
             if len(values) > 1:
