@@ -4,8 +4,8 @@
   and since python-socketio 5.10 it is a coroutine, so the socket never joins its session's room and every
   bot reply is lost (RasaHQ/rasa#13027). We keep python-socketio current and await it here instead of
   pinning an old release with its own unfixed issues.
-- Every socket event is validated (types, sizes, session id format); bad ones get an `error` event and
-  are logged without their content.
+- Every socket event is validated (types, sizes, session id format, per-sender budget: channels.limits);
+  bad ones get an `error` event and are logged without their content.
 - Origins: same origin only unless `allowed_origins` (credentials) or WEBCHAT_ALLOWED_ORIGINS lists others.
 - The widget (web/widget.js, socket.io-client 4 vendored: no CDN, which is unreliable from mainland China)
   and a demo page are served under /webhooks/webchat/.
@@ -21,50 +21,34 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from channels.limits import SenderBudget, check_text, clean_metadata
+
 logger = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 STATIC = {"widget.js": "application/javascript", "widget.css": "text/css",
           "socket.io.min.js": "application/javascript", "demo.html": "text/html"}
-MAX_MESSAGE_CHARS = 2000
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+/-]{0,63}$")
 
 
-def clean_metadata(raw: Any) -> Dict[str, str]:
-    """Only the metadata the assistant uses, validated: language (en|zh) and an IANA-looking time zone."""
-    if not isinstance(raw, dict):
-        return {}
-    out = {}
-    if raw.get("language") in ("en", "zh"):
-        out["language"] = raw["language"]
-    tz = raw.get("timezone")
-    if isinstance(tz, str) and TIMEZONE.match(tz):
-        out["timezone"] = tz
-    return out
-
-
-def check_message(data: Any, session_persistence: bool) -> Optional[str]:
-    """None when a user_uttered payload is acceptable, else the reason (for the error event and the log)."""
+def check_message(data: Any, session_persistence: bool) -> Tuple[Optional[str], Optional[str]]:
+    """(cleaned text, None) when a user_uttered payload is acceptable, else (None, the reason for the error
+    event and the log)."""
     if not isinstance(data, dict):
-        return "payload must be an object"
-    message = data.get("message")
-    if not isinstance(message, str) or not message.strip():
-        return "message must be a non-empty string"
-    if len(message) > MAX_MESSAGE_CHARS:
-        return f"message longer than {MAX_MESSAGE_CHARS} characters"
-    if "\x00" in message:
-        return "message contains NUL characters"
+        return None, "payload must be an object"
+    text, problem, _ = check_text(data.get("message"))
+    if problem:
+        return None, problem
     if session_persistence and not (isinstance(data.get("session_id"), str) and SESSION_ID.match(data["session_id"])):
-        return "missing or malformed session_id (send session_request first)"
-    return None
+        return None, "missing or malformed session_id (send session_request first)"
+    return text, None
 
 
 class WebChatInput(SocketIOInput):
@@ -85,6 +69,7 @@ class WebChatInput(SocketIOInput):
         return channel
 
     allowed_origins: List[str] = []
+    budget = SenderBudget()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(on_new_message)
@@ -103,13 +88,15 @@ class WebChatInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
-            problem = check_message(data, self.session_persistence)
+            text, problem = check_message(data, self.session_persistence)
+            sender_id = (data["session_id"] if self.session_persistence else sid) if not problem else None
+            if not problem and not self.budget.allow(sender_id):
+                problem = "too many messages; wait a few seconds"
             if problem:
                 logger.info("webchat: refused a message from %s: %s", sid, problem)
                 await sio.emit("error", {"error": problem}, room=sid, namespace=self.namespace)
                 return
-            sender_id = data["session_id"] if self.session_persistence else sid
-            message = UserMessage(data["message"], SocketIOOutput(sio, self.bot_message_evt), sender_id,
+            message = UserMessage(text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
                                   input_channel=self.name(), metadata=clean_metadata(data.get(self.metadata_key)))
             await on_new_message(message)
 

@@ -5,6 +5,8 @@ Configuration (environment, or the same keys in credentials.yml under channels.w
   WECHAT_APP_ID            the app id (required for safe mode and the customer-service API)
   WECHAT_ENCODING_AES_KEY  empty = plaintext mode, else safe (AES) mode
   WECHAT_APP_SECRET        empty = passive replies only, else late answers go through the customer-service API
+  REDIS_URL                set (scale-out profile): retries deduplicated across replicas, button lists and
+                           the access token shared through Redis; unset: kept in this process
 
 Behaviour:
 - Signatures (signature / msg_signature) are checked in constant time; timestamps must be within ±300 s;
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import os
 import time
@@ -32,6 +35,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
+
+from channels.limits import MAX_MESSAGE_CHARS, SenderBudget, check_text
 
 logger = logging.getLogger(__name__)
 
@@ -94,21 +99,92 @@ def render_messages(messages: List[Dict[str, Any]]) -> Tuple[str, List[str]]:
     return text, payloads
 
 
-class Deduplicator:
-    """One bot turn per WeChat message: retries await the first request's result (kept DEDUP_TTL seconds)."""
+class LocalState:
+    """What the channel remembers, in this process: one bot turn per WeChat message (retries await the first
+    request's result, kept DEDUP_TTL seconds) and each user's last numbered button list."""
 
     def __init__(self) -> None:
-        self._entries: "OrderedDict[str, Tuple[float, asyncio.Future]]" = OrderedDict()
+        self._turns: "OrderedDict[str, Tuple[float, asyncio.Future]]" = OrderedDict()
+        self._buttons: "OrderedDict[str, List[str]]" = OrderedDict()
 
-    def claim(self, key: str) -> Tuple[bool, asyncio.Future]:
+    def _future(self, key: str) -> asyncio.Future:
         now = time.monotonic()
-        while self._entries and (len(self._entries) > DEDUP_MAX or next(iter(self._entries.values()))[0] < now - DEDUP_TTL):
-            self._entries.popitem(last=False)
-        if key in self._entries:
-            return False, self._entries[key][1]
-        future = asyncio.get_running_loop().create_future()
-        self._entries[key] = (now, future)
-        return True, future
+        while self._turns and (len(self._turns) > DEDUP_MAX or next(iter(self._turns.values()))[0] < now - DEDUP_TTL):
+            self._turns.popitem(last=False)
+        if key not in self._turns:
+            self._turns[key] = (now, asyncio.get_running_loop().create_future())
+        return self._turns[key][1]
+
+    async def claim(self, key: str) -> bool:
+        """True for the first request carrying `key` (it runs the turn), False for a retry."""
+        fresh = key not in self._turns
+        self._future(key)
+        return fresh
+
+    async def publish(self, key: str, result: Tuple[str, List[str]]) -> None:
+        future = self._future(key)
+        if not future.done():
+            future.set_result(result)
+
+    async def wait(self, key: str, timeout: float) -> Tuple[str, List[str]]:
+        """The turn's (first piece, remaining pieces); asyncio.TimeoutError if not ready in `timeout`."""
+        return await asyncio.wait_for(asyncio.shield(self._future(key)), timeout)
+
+    async def buttons(self, openid: str) -> List[str]:
+        return self._buttons.get(openid, [])
+
+    async def set_buttons(self, openid: str, payloads: List[str]) -> None:
+        self._buttons.pop(openid, None)
+        if payloads:
+            self._buttons[openid] = payloads
+            while len(self._buttons) > DEDUP_MAX:
+                self._buttons.popitem(last=False)
+
+
+class RedisState(LocalState):
+    """The same, shared by replicas through Redis (REDIS_URL): a retry that lands on another replica joins the
+    turn started by the first one (SET NX claims it; the result is published under the same key)."""
+
+    PREFIX = "wechat:"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis.asyncio
+        self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    async def claim(self, key: str) -> bool:
+        claimed = bool(await self.redis.set(f"{self.PREFIX}turn:{key}", "pending", nx=True, ex=DEDUP_TTL))
+        if claimed:
+            self._future(key)
+        return claimed
+
+    async def publish(self, key: str, result: Tuple[str, List[str]]) -> None:
+        await super().publish(key, result)
+        await self.redis.set(f"{self.PREFIX}result:{key}", json.dumps(result, ensure_ascii=False), ex=DEDUP_TTL)
+
+    async def wait(self, key: str, timeout: float) -> Tuple[str, List[str]]:
+        if key in self._turns:                              # started here: no polling
+            return await super().wait(key, timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            raw = await self.redis.get(f"{self.PREFIX}result:{key}")
+            if raw is not None:
+                first, rest = json.loads(raw)
+                return first, list(rest)
+            if time.monotonic() >= deadline:
+                raise asyncio.TimeoutError
+            await asyncio.sleep(0.05)
+
+    async def buttons(self, openid: str) -> List[str]:
+        raw = await self.redis.get(f"{self.PREFIX}buttons:{openid}")
+        return json.loads(raw) if raw else []
+
+    async def set_buttons(self, openid: str, payloads: List[str]) -> None:
+        key = f"{self.PREFIX}buttons:{openid}"
+        if payloads:
+            await self.redis.set(key, json.dumps(payloads, ensure_ascii=False), ex=24 * 3600)
+        else:
+            await self.redis.delete(key)
 
 
 class WeChatInput(InputChannel):
@@ -131,8 +207,9 @@ class WeChatInput(InputChannel):
         if encoding_aes_key:
             from wechatpy.crypto import WeChatCrypto
             self.crypto = WeChatCrypto(token, encoding_aes_key, app_id)
-        self.dedup = Deduplicator()
-        self.buttons: "OrderedDict[str, List[str]]" = OrderedDict()     # openid -> payloads of the last list
+        self.budget = SenderBudget()
+        self.redis_url = os.environ.get("REDIS_URL", "").strip()
+        self.state = RedisState(self.redis_url) if self.redis_url else LocalState()
         self._client = None
 
     # ------------------------------------------------------------------------------------------ checks
@@ -209,52 +286,57 @@ class WeChatInput(InputChannel):
     async def _handle(self, message, on_new_message) -> Optional[str]:
         openid = str(message.source)[:64]
         if message.type == "text":
-            key, text, metadata = f"msg:{message.id}", (message.content or "").strip()[:2000], {}
-            if text.isdigit() and openid in self.buttons and 1 <= int(text) <= len(self.buttons[openid]):
-                text = self.buttons[openid][int(text) - 1]
+            key, metadata = f"msg:{message.id}", {}
+            text, problem, _ = check_text(message.content or "")
+            if problem:
+                return "消息为空或太长（最多 %d 字）。The message is empty or too long (at most %d characters)." % (
+                    MAX_MESSAGE_CHARS, MAX_MESSAGE_CHARS)
+            payloads = await self.state.buttons(openid) if text.isdigit() else []
+            if payloads and 1 <= int(text) <= len(payloads):
+                text = payloads[int(text) - 1]
         elif message.type == "event" and message.event == "subscribe":
             key, text, metadata = f"evt:{openid}:{message.create_time}", "/greet", {"language": "zh"}
         elif message.type == "event":
             return None
         else:
-            key, text, metadata = f"msg:{message.id}", "", {}
-        if not text:
             return "目前只支持文字消息。Only text messages are supported."
-        first, future = self.dedup.claim(key)
+        first = await self.state.claim(key)
         if first:
-            asyncio.get_running_loop().create_task(self._run_turn(future, openid, text, metadata, on_new_message))
+            if not self.budget.allow(openid):
+                await self.state.publish(key, ("您发送得太快了，请稍等几秒再试。You are sending too fast; please wait a few seconds.", []))
+            else:
+                asyncio.get_running_loop().create_task(self._run_turn(key, openid, text, metadata, on_new_message))
         else:
             logger.info("wechat: retry of %s joins the first request", key)
         try:
-            text_reply, late = await asyncio.wait_for(asyncio.shield(future), PASSIVE_DEADLINE)
+            text_reply, late = await self.state.wait(key, PASSIVE_DEADLINE)
         except asyncio.TimeoutError:
             if first:
-                asyncio.get_running_loop().create_task(self._deliver_late(future, openid))
+                asyncio.get_running_loop().create_task(self._deliver_late(key, openid))
             return None                                   # "success": no passive reply, no retry
         if late and first:                                # the overflow goes out once, not once per retry
             asyncio.get_running_loop().create_task(self._send_customer_service(openid, late))
         return text_reply
 
-    async def _run_turn(self, future: asyncio.Future, openid: str, text: str, metadata: Dict, on_new_message) -> None:
+    async def _run_turn(self, key: str, openid: str, text: str, metadata: Dict, on_new_message) -> None:
         collector = CollectingOutputChannel()
         try:
             await on_new_message(UserMessage(text, collector, f"wechat-{openid}", input_channel=self.name(), metadata=metadata))
             combined, payloads = render_messages(collector.messages)
-            if payloads:
-                self.buttons[openid] = payloads
-                self.buttons.move_to_end(openid)
-                while len(self.buttons) > DEDUP_MAX:
-                    self.buttons.popitem(last=False)
-            else:
-                self.buttons.pop(openid, None)
+            await self.state.set_buttons(openid, payloads)
             pieces = split_utf8(combined) or ["抱歉，我没有找到答案。Sorry, I have no answer for that."]
-            future.set_result((pieces[0], pieces[1:]))
+            result = (pieces[0], pieces[1:])
         except Exception:  # noqa: BLE001 - one user's failure must not break the channel
             logger.exception("wechat: turn failed for a user")
-            future.set_result(("抱歉，出了点问题，请稍后再试。Sorry, something went wrong; please try again.", []))
+            result = ("抱歉，出了点问题，请稍后再试。Sorry, something went wrong; please try again.", [])
+        try:
+            await self.state.publish(key, result)
+        except Exception:  # noqa: BLE001 - shared store down: this replica's waiters still get the answer
+            logger.exception("wechat: could not publish a turn's result")
+            await LocalState.publish(self.state, key, result)
 
-    async def _deliver_late(self, future: asyncio.Future, openid: str) -> None:
-        first, rest = await future
+    async def _deliver_late(self, key: str, openid: str) -> None:
+        first, rest = await self.state.wait(key, 600)
         await self._send_customer_service(openid, [first] + list(rest))
 
     async def _send_customer_service(self, openid: str, pieces: List[str]) -> None:
@@ -271,7 +353,12 @@ class WeChatInput(InputChannel):
     def _send_text_blocking(self, openid: str, text: str) -> None:
         if self._client is None:
             from wechatpy import WeChatClient
-            self._client = WeChatClient(self.app_id, self.app_secret, timeout=CS_TIMEOUT)
+            session = None
+            if self.redis_url:                            # one access token for all replicas
+                import redis
+                from wechatpy.session.redisstorage import RedisStorage
+                session = RedisStorage(redis.Redis.from_url(self.redis_url), prefix="wechatpy")
+            self._client = WeChatClient(self.app_id, self.app_secret, timeout=CS_TIMEOUT, session=session)
         self._client.message.send_text(openid, text)
 
     def _reply_response(self, text: Optional[str], message, args, safe: bool) -> response.HTTPResponse:

@@ -1,7 +1,7 @@
 """WeChat helpers: UTF-8 splitting, CDATA escaping, numbered buttons, constant-time signatures, dedup."""
 import asyncio
 
-from channels.wechat import Deduplicator, cdata_safe, render_messages, signature, split_utf8, valid_signature
+from channels.wechat import LocalState, cdata_safe, render_messages, signature, split_utf8, valid_signature
 
 
 def test_split_at_2048_utf8_bytes_never_inside_a_character():
@@ -26,13 +26,14 @@ def test_signatures():
     assert not valid_signature(("token", "1", "2"), None)
 
 
-def test_dedup_hands_retries_the_first_future():
+def test_dedup_the_first_request_claims_a_turn_and_a_retry_waits_for_its_result():
     async def run():
-        d = Deduplicator()
-        first, f1 = d.claim("msg:1")
-        again, f2 = d.claim("msg:1")
-        return first, again, f1 is f2
-    assert asyncio.run(run()) == (True, False, True)
+        state = LocalState()
+        first, again = await state.claim("msg:1"), await state.claim("msg:1")
+        waiter = asyncio.ensure_future(state.wait("msg:1", 1))
+        await state.publish("msg:1", ("answer", ["more"]))
+        return first, again, await waiter
+    assert asyncio.run(run()) == (True, False, ("answer", ["more"]))
 
 
 def test_a_slow_turn_replies_success_then_delivers_late_and_a_retry_gets_the_answer(monkeypatch):

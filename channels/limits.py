@@ -1,0 +1,103 @@
+"""Input rules shared by every channel (REST, web chat, WeChat): one place for what a user may send.
+
+- Sizes: a message is at most MAX_MESSAGE_CHARS characters (configurable: MAX_MESSAGE_CHARS), a sender id at
+  most MAX_SENDER_CHARS and only [A-Za-z0-9_.:@-] (no path separators, no spaces, nothing a log or a key
+  store could misread).
+- Text is cleaned, not refused, where the intent is clear: NUL and other control characters, zero-width and
+  bidirectional-override characters are removed and the text is NFC-normalised (full-width letters stay:
+  they are ordinary Chinese input). What is left empty is refused.
+- Metadata: only what the assistant uses (language en|zh, an IANA-looking time zone); everything else dropped.
+- Per-sender budget: a token bucket per sender (burst SENDER_BURST messages, refilled at SENDER_RATE per
+  minute; 0 turns it off), so one sender cannot monopolise the server. Counted per process.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+import unicodedata
+from collections import OrderedDict
+from typing import Any, Dict, Optional, Tuple
+
+from components.language import normalise_code
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(0, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+MAX_MESSAGE_CHARS = _env_int("MAX_MESSAGE_CHARS", 2000) or 2000
+MAX_SENDER_CHARS = 128
+SENDER_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,%d}$" % MAX_SENDER_CHARS)
+MESSAGE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+/-]{0,63}$")
+SENDER_BURST = _env_int("SENDER_BURST", 40)
+SENDER_RATE = _env_int("SENDER_RATE", 60)           # messages per minute, per sender
+
+# zero-width (U+200B-U+200F incl. LRM/RLM), bidi embeddings/overrides/isolates, BOM, word joiner, soft hyphen
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """What the assistant reads of a message: NFC, no control or invisible formatting characters, trimmed."""
+    text = unicodedata.normalize("NFC", text)
+    return _CONTROL.sub("", _INVISIBLE.sub("", text)).strip()
+
+
+def check_text(raw: Any) -> Tuple[Optional[str], Optional[str], int]:
+    """(cleaned text, None, 200) when acceptable, else (None, reason, HTTP status)."""
+    if not isinstance(raw, str):
+        return None, "message must be a string", 400
+    if len(raw) > MAX_MESSAGE_CHARS:
+        return None, f"message longer than {MAX_MESSAGE_CHARS} characters", 413
+    text = clean_text(raw)
+    if not text:
+        return None, "message is empty", 400
+    return text, None, 200
+
+
+def check_sender(raw: Any) -> Optional[str]:
+    """None when the sender id is acceptable, else the reason."""
+    if not isinstance(raw, str):
+        return "sender must be a string"
+    if not SENDER_ID.match(raw):
+        return f"sender must be 1-{MAX_SENDER_CHARS} characters of A-Z a-z 0-9 _ . : @ -"
+    return None
+
+
+def clean_metadata(raw: Any) -> Dict[str, str]:
+    """Only the metadata the assistant uses, validated: language (en|zh) and an IANA-looking time zone."""
+    if not isinstance(raw, dict):
+        return {}
+    out = {}
+    language = normalise_code(raw.get("language")) if isinstance(raw.get("language"), str) and len(raw["language"]) <= 16 else None
+    if language:
+        out["language"] = language
+    tz = raw.get("timezone")
+    if isinstance(tz, str) and TIMEZONE.match(tz):
+        out["timezone"] = tz
+    return out
+
+
+class SenderBudget:
+    """Token bucket per sender: `allow(sender)` is False when the sender sent too much too fast."""
+
+    def __init__(self, burst: int = SENDER_BURST, per_minute: int = SENDER_RATE, max_senders: int = 50000) -> None:
+        self.burst, self.rate, self.max_senders = burst, per_minute / 60.0, max_senders
+        self._buckets: "OrderedDict[str, Tuple[float, float]]" = OrderedDict()
+
+    def allow(self, sender: str, now: Optional[float] = None) -> bool:
+        if not self.burst or not self.rate:
+            return True
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.pop(sender, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        allowed = tokens >= 1.0
+        self._buckets[sender] = (tokens - 1.0 if allowed else tokens, now)
+        while len(self._buckets) > self.max_senders:
+            self._buckets.popitem(last=False)
+        return allowed
