@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install browser-deps train run run-actions shell test test-fast validate check-facts eval nlu-eval bench clean
+.PHONY: help install browser-deps services-deps scaleout train run run-actions shell test test-fast validate check-facts eval nlu-eval bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -35,6 +35,15 @@ browser-deps:  ## Debian's chromium and CJK fonts for the browser tests (Playwri
 	  echo "installing chromium and fonts-noto-cjk from Debian..."; \
 	  $$(command -v sudo) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+services-deps:  ## Debian's postgresql, redis-server and nginx for the scale-out profile and its tests
+	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server && { command -v nginx || test -x /usr/sbin/nginx; }; } >/dev/null 2>&1 || { \
+	  echo "installing postgresql, redis-server and nginx from Debian..."; \
+	  $$(command -v sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq postgresql redis-server nginx >/dev/null; }
+
+scaleout: train services-deps  ## scale-out profile on loopback: PostgreSQL, Redis, 2 Rasa + 2 action replicas behind nginx on SCALEOUT_PORT (8080)
+	$(PY) scripts/cluster.py --port $(or $(SCALEOUT_PORT),8080) $${POSTGRES_URL:+--postgres-url "$$POSTGRES_URL"} $${REDIS_URL:+--redis-url "$$REDIS_URL"}
 
 train: install  ## train a model, only if config/domain/data/components changed (models/model-<hash>.tar.gz)
 	@$(PY) scripts/train.py >/dev/null
@@ -73,7 +82,7 @@ bench: install  ## speed benchmark vs a stock `rasa init` bot in the same run (r
 test-fast: install  ## tests that need no trained model (policy, units, actions)
 	$(PY) -m pytest -q tests/policy tests/unit tests/actions
 
-test: install browser-deps  ## the whole test suite, what CI runs (trains once if needed, starts the bot once)
+test: install browser-deps services-deps  ## the whole test suite, what CI runs (trains once if needed, starts the bot once)
 	$(PY) -m pytest -q tests
 
 clean:  ## remove models, caches and test artifacts (keeps .venv)
