@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from actions.policy import Route, Triage
-from actions.policy.model import DIM_KIND, Facts, Hours, Note, NoPhone, Phone, Portal, Source
+from actions.policy.model import DIM_KIND, Facts, Note, NoPhone, Phone, Source
 from actions.policy.router import HoursAnswer, ResponseAnswer
 from actions.policy.schedule import LineStatus
 from actions.policy.triage import SCHEME_LEVEL

@@ -5,18 +5,23 @@
   store could misread).
 - Text is cleaned, not refused, where the intent is clear: NUL and other control characters, zero-width and
   bidirectional-override characters are removed and the text is NFC-normalised (full-width letters stay:
-  they are ordinary Chinese input). What is left empty is refused.
+  they are ordinary Chinese input). What is left empty is refused. Text starting with "/" is a button payload
+  only when it names a known intent with a JSON object of strings; anything else is read as words (Rasa
+  would otherwise log it as a malformed payload, or act on a forged one).
 - Metadata: only what the assistant uses (language en|zh, an IANA-looking time zone); everything else dropped.
 - Per-sender budget: a token bucket per sender (burst SENDER_BURST messages, refilled at SENDER_RATE per
   minute; 0 turns it off), so one sender cannot monopolise the server. Counted per process.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
 import unicodedata
 from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 from components.language import normalise_code
@@ -48,6 +53,30 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", _INVISIBLE.sub("", text)).strip()
 
 
+@lru_cache(maxsize=1)
+def known_intents() -> frozenset:
+    import yaml
+    domain = yaml.safe_load((Path(__file__).resolve().parents[1] / "domain.yml").read_text(encoding="utf-8"))
+    return frozenset(i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", []))
+
+
+_PAYLOAD = re.compile(r"^/([A-Za-z_][A-Za-z0-9_]*)(\{.*\})?$", re.S)
+
+
+def valid_payload(text: str) -> bool:
+    """A button payload Rasa may act on: /known_intent, optionally with a JSON object of string values."""
+    match = _PAYLOAD.match(text)
+    if not match or match.group(1) not in known_intents():
+        return False
+    if match.group(2):
+        try:
+            entities = json.loads(match.group(2))
+        except ValueError:
+            return False
+        return isinstance(entities, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in entities.items())
+    return True
+
+
 def check_text(raw: Any) -> Tuple[Optional[str], Optional[str], int]:
     """(cleaned text, None, 200) when acceptable, else (None, reason, HTTP status)."""
     if not isinstance(raw, str):
@@ -55,6 +84,8 @@ def check_text(raw: Any) -> Tuple[Optional[str], Optional[str], int]:
     if len(raw) > MAX_MESSAGE_CHARS:
         return None, f"message longer than {MAX_MESSAGE_CHARS} characters", 413
     text = clean_text(raw)
+    if text.startswith("/") and not valid_payload(text):
+        text = text.lstrip("/").strip()          # not a payload we offer: read it as words, never as an intent
     if not text:
         return None, "message is empty", 400
     return text, None, 200

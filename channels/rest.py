@@ -73,7 +73,7 @@ class RestInput(InputChannel):
             return None, None, None, None, error("send JSON (Content-Type: application/json)", 415)
         try:
             body = json.loads((request.body or b"").decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return None, None, None, None, error("body is not valid UTF-8 JSON", 400)
         if not isinstance(body, dict):
             return None, None, None, None, error("body must be a JSON object", 400)

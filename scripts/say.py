@@ -1,7 +1,5 @@
 """Tiny REST client for manual checks: python scripts/say.py [--url U] [--sender S] [--lang zh] "message" ..."""
 import argparse
-import json
-import sys
 import uuid
 
 import requests

@@ -19,7 +19,7 @@ from .loader import FactsError, load_facts
 from .model import DIMS, Facts, NoPhone
 from .router import HoursAnswer, ResponseAnswer, Route, Router, Query
 from .sources import verify
-from .triage import scheme_for, triage
+from .triage import triage
 from .vocab import vocabulary_for
 
 

@@ -18,8 +18,8 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from . import schedule as sched
 from .loader import load_facts
 from .model import (
-    DIM_KIND, DIMS, BusinessHours, Conflict, Facts, Hours, Level, Note, NoPhone, Phone, Portal, ResponseTime,
-    SeverityScheme, Source, Term,
+    DIM_KIND, DIMS, BusinessHours, Conflict, Facts, Hours, Level, Note, NoPhone, Phone, ResponseTime,
+    Source, Term,
 )
 from .vocab import vocabulary_for
 

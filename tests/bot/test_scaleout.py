@@ -32,7 +32,8 @@ CONVERSATIONS = [
 @pytest.fixture(scope="module")
 def cluster(model, tmp_path_factory):
     work = tmp_path_factory.mktemp("cluster")
-    c = Cluster(work, model, rasa=2, actions=2, extra_env=dict(WECHAT, RASA_API_TOKEN=TOKEN))
+    c = Cluster(work, model, rasa=2, actions=2,
+                extra_env=dict(WECHAT, RASA_API_TOKEN=TOKEN, WEBCHAT_ALLOWED_ORIGINS="https://intranet.example"))
     try:
         yield c.start()
     finally:
@@ -81,6 +82,18 @@ def test_a_wechat_retry_on_another_replica_joins_the_first_turn(cluster):
     assert "400-089-0365" in first and retry == first
     users = user_turns(tracker(cluster.replica_url(1), f"wechat-{openid}"))
     assert [text for _, text in users] == ["世纪互联的 Office 365 热线是多少"]
+
+
+def test_security_defaults_hold_behind_the_load_balancer(cluster):
+    """The HTTP API answers only with the token; socket.io only from the configured origin."""
+    assert requests.get(f"{cluster.url}/conversations/x/tracker", timeout=10).status_code == 401
+    assert requests.get(f"{cluster.url}/conversations/x/tracker", params={"token": "wrong"}, timeout=10).status_code == 401
+    assert requests.get(f"{cluster.url}/conversations/x/tracker", params={"token": TOKEN}, timeout=10).status_code == 200
+
+    def handshake(origin):
+        return requests.get(f"{cluster.url}/socket.io/", params={"EIO": "4", "transport": "polling"},
+                            headers={"Origin": origin}, timeout=10).status_code
+    assert handshake("https://intranet.example") == 200 and handshake("https://evil.example") == 400
 
 
 def test_killing_a_replica_mid_load_loses_and_duplicates_nothing(cluster):

@@ -1,6 +1,5 @@
 """A broken facts file fails fast at load with a message naming the entry."""
 import copy
-import re
 
 import pytest
 import yaml

@@ -63,3 +63,15 @@ def test_replies_after_returns_the_answers_recorded_for_a_message_id():
     assert replies_after(events, "m1", "u") == [{"recipient_id": "u", "text": "Hello", "buttons": [{"title": "A", "payload": "/a"}]}]
     assert replies_after(events, "m2", "u") == [{"recipient_id": "u", "text": "+86 400"}]
     assert replies_after(events, "m3", "u") is None
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ('/inform{"product": "m365"}', '/inform{"product": "m365"}'),      # the widget's buttons
+    ("/greet", "/greet"),
+    ("/no_such_intent", "no_such_intent"),
+    ('/inform{"product": ', 'inform{"product":'),
+    ('/inform{"country": ["a", {"b": 1}]}', 'inform{"country": ["a", {"b": 1}]}'),
+    ("//", None),
+])
+def test_only_payloads_we_offer_are_read_as_intents(raw, expected):
+    assert check_text(raw)[0] == expected
