@@ -1,6 +1,6 @@
 """WeChat Official Account channel (wechatpy): GET/POST /webhooks/wechat/webhook.
 
-Configuration (environment, or the same keys in credentials.yml under channels.wechat.WeChatInput):
+Configuration, from the environment only (never credentials.yml):
   WECHAT_TOKEN             the server token (required; without it the endpoints answer 503)
   WECHAT_APP_ID            the app id (required for safe mode and the customer-service API)
   WECHAT_ENCODING_AES_KEY  empty = plaintext mode, else safe (AES) mode
@@ -40,6 +40,7 @@ from channels.limits import MAX_MESSAGE_CHARS, SenderBudget, check_text
 
 logger = logging.getLogger(__name__)
 
+SECRET_KEYS = ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_ENCODING_AES_KEY", "WECHAT_APP_SECRET")
 MAX_BODY = 64 * 1024
 TIMESTAMP_WINDOW = 300
 PASSIVE_DEADLINE = 4.5
@@ -194,12 +195,11 @@ class WeChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
-        c = credentials or {}
-
-        def pick(key: str) -> str:
-            return str(c.get(key.lower()) or os.environ.get(key, "") or "").strip()
-
-        return cls(pick("WECHAT_TOKEN"), pick("WECHAT_APP_ID"), pick("WECHAT_ENCODING_AES_KEY"), pick("WECHAT_APP_SECRET"))
+        """Secrets come from the environment only: a credentials file is too easily committed or shared."""
+        ignored = sorted(k for k in (credentials or {}) if k.upper() in SECRET_KEYS)
+        if ignored:
+            logger.warning("wechat: ignoring %s in credentials.yml; set them in the environment", ", ".join(ignored))
+        return cls(*(os.environ.get(key, "").strip() for key in SECRET_KEYS))
 
     def __init__(self, token: str, app_id: str = "", encoding_aes_key: str = "", app_secret: str = "") -> None:
         self.token, self.app_id, self.app_secret = token, app_id, app_secret

@@ -68,3 +68,12 @@ def test_a_slow_turn_replies_success_then_delivers_late_and_a_retry_gets_the_ans
     assert first is None and retry == "1 800 197 503"
     assert turns == ["AU number"]                              # one bot turn
     assert sent == [("openid-1", ["1 800 197 503"])]           # delivered once through the customer-service API
+
+
+def test_secrets_come_from_the_environment_only(monkeypatch):
+    import channels.wechat as w
+    monkeypatch.setenv("WECHAT_TOKEN", "from-env")
+    monkeypatch.delenv("WECHAT_ENCODING_AES_KEY", raising=False)
+    monkeypatch.delenv("WECHAT_APP_SECRET", raising=False)
+    channel = w.WeChatInput.from_credentials({"wechat_token": "from-file", "WECHAT_APP_SECRET": "leaked"})
+    assert channel.token == "from-env" and channel.app_secret == ""
