@@ -144,7 +144,9 @@ class LocalState:
 
 class RedisState(LocalState):
     """The same, shared by replicas through Redis (REDIS_URL): a retry that lands on another replica joins the
-    turn started by the first one (SET NX claims it; the result is published under the same key)."""
+    turn started by the first one (SET NX claims it; the result is published under the same key). If Redis
+    cannot be reached, each call falls back to this process's memory (logged): users still get answers,
+    only cross-replica deduplication is lost while it is down."""
 
     PREFIX = "wechat:"
 
@@ -153,22 +155,37 @@ class RedisState(LocalState):
         import redis.asyncio
         self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
+    @staticmethod
+    def _down(what: str) -> None:
+        logger.warning("wechat: Redis unavailable (%s); using this process's memory", what)
+
     async def claim(self, key: str) -> bool:
-        claimed = bool(await self.redis.set(f"{self.PREFIX}turn:{key}", "pending", nx=True, ex=DEDUP_TTL))
+        try:
+            claimed = bool(await self.redis.set(f"{self.PREFIX}turn:{key}", "pending", nx=True, ex=DEDUP_TTL))
+        except Exception:  # noqa: BLE001 - any Redis failure
+            self._down("claim")
+            return await super().claim(key)
         if claimed:
             self._future(key)
         return claimed
 
     async def publish(self, key: str, result: Tuple[str, List[str]]) -> None:
         await super().publish(key, result)
-        await self.redis.set(f"{self.PREFIX}result:{key}", json.dumps(result, ensure_ascii=False), ex=DEDUP_TTL)
+        try:
+            await self.redis.set(f"{self.PREFIX}result:{key}", json.dumps(result, ensure_ascii=False), ex=DEDUP_TTL)
+        except Exception:  # noqa: BLE001
+            self._down("publish")
 
     async def wait(self, key: str, timeout: float) -> Tuple[str, List[str]]:
         if key in self._turns:                              # started here: no polling
             return await super().wait(key, timeout)
         deadline = time.monotonic() + timeout
         while True:
-            raw = await self.redis.get(f"{self.PREFIX}result:{key}")
+            try:
+                raw = await self.redis.get(f"{self.PREFIX}result:{key}")
+            except Exception:  # noqa: BLE001
+                self._down("wait")
+                raw = None
             if raw is not None:
                 first, rest = json.loads(raw)
                 return first, list(rest)
@@ -177,15 +194,23 @@ class RedisState(LocalState):
             await asyncio.sleep(0.05)
 
     async def buttons(self, openid: str) -> List[str]:
-        raw = await self.redis.get(f"{self.PREFIX}buttons:{openid}")
+        try:
+            raw = await self.redis.get(f"{self.PREFIX}buttons:{openid}")
+        except Exception:  # noqa: BLE001
+            self._down("buttons")
+            return await super().buttons(openid)
         return json.loads(raw) if raw else []
 
     async def set_buttons(self, openid: str, payloads: List[str]) -> None:
+        await super().set_buttons(openid, payloads)
         key = f"{self.PREFIX}buttons:{openid}"
-        if payloads:
-            await self.redis.set(key, json.dumps(payloads, ensure_ascii=False), ex=24 * 3600)
-        else:
-            await self.redis.delete(key)
+        try:
+            if payloads:
+                await self.redis.set(key, json.dumps(payloads, ensure_ascii=False), ex=24 * 3600)
+            else:
+                await self.redis.delete(key)
+        except Exception:  # noqa: BLE001
+            self._down("set_buttons")
 
 
 class WeChatInput(InputChannel):
@@ -329,11 +354,7 @@ class WeChatInput(InputChannel):
         except Exception:  # noqa: BLE001 - one user's failure must not break the channel
             logger.exception("wechat: turn failed for a user")
             result = ("抱歉，出了点问题，请稍后再试。Sorry, something went wrong; please try again.", [])
-        try:
-            await self.state.publish(key, result)
-        except Exception:  # noqa: BLE001 - shared store down: this replica's waiters still get the answer
-            logger.exception("wechat: could not publish a turn's result")
-            await LocalState.publish(self.state, key, result)
+        await self.state.publish(key, result)
 
     async def _deliver_late(self, key: str, openid: str) -> None:
         first, rest = await self.state.wait(key, 600)

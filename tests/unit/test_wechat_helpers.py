@@ -77,3 +77,15 @@ def test_secrets_come_from_the_environment_only(monkeypatch):
     monkeypatch.delenv("WECHAT_APP_SECRET", raising=False)
     channel = w.WeChatInput.from_credentials({"wechat_token": "from-file", "WECHAT_APP_SECRET": "leaked"})
     assert channel.token == "from-env" and channel.app_secret == ""
+
+
+def test_redis_state_falls_back_to_memory_when_redis_is_down():
+    from channels.wechat import RedisState
+
+    async def run():
+        state = RedisState("redis://127.0.0.1:1/0")                  # nothing listens on port 1
+        first, again = await state.claim("msg:9"), await state.claim("msg:9")
+        await state.set_buttons("o1", ["/a"])
+        await state.publish("msg:9", ("answer", []))
+        return first, again, await state.wait("msg:9", 1), await state.buttons("o1")
+    assert asyncio.run(run()) == (True, False, ("answer", []), ["/a"])
