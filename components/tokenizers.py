@@ -17,6 +17,28 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 
+def use_compact_dictionary(min_frequency: int) -> None:
+    """Segment with the words of jieba's dictionary seen at least `min_frequency` times (the full dictionary
+    of 349k words costs ~90 MB per process; the words of support questions are common ones). Written once
+    next to jieba's own cache, named after jieba's version and the threshold."""
+    import os
+    import tempfile
+
+    import jieba
+
+    source = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    target = os.path.join(tempfile.gettempdir(), f"jieba-{jieba.__version__}-min{min_frequency}.dict.txt")
+    if not os.path.exists(target):
+        with open(source, encoding="utf-8") as src:
+            kept = [line for line in src if int(line.split(" ")[1]) >= min_frequency]
+        partial = f"{target}.{os.getpid()}"
+        with open(partial, "w", encoding="utf-8") as out:
+            out.writelines(kept)
+        os.replace(partial, target)                  # atomic: parallel processes never read half a file
+    if jieba.dt.dictionary != target:
+        jieba.set_dictionary(target)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
 class FilteredJiebaTokenizer(JiebaTokenizer):
     """jieba segmentation without whitespace tokens."""
@@ -73,6 +95,12 @@ class MaskingJiebaTokenizer(FilteredJiebaTokenizer):
         super().__init__(config, model_storage, resource)
         from components.alias_extractor import mention_spans
         self._spans = mention_spans
+        if config.get("min_word_frequency"):
+            use_compact_dictionary(int(config["min_word_frequency"]))
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**FilteredJiebaTokenizer.get_default_config(), "min_word_frequency": 0}
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         if attribute != "text":

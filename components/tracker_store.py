@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any, Optional, Text
+from itertools import islice
+from typing import Any, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -32,22 +33,35 @@ def current_session(events: list) -> list:
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
+    """A cache entry is [events in the JSON, events of the tracker last saved or handed out, JSON array without
+    its closing bracket]: a save appends only the new events' JSON instead of serialising the whole
+    conversation again (the tracker handed out holds exactly the cached events, so the count says which
+    of its events are new; a new session or a tracker that does not match rebuilds the entry)."""
+
     def __init__(self, *args: Any, cache_size: int = 5000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cache_size = int(cache_size)
-        self._cache: "OrderedDict[Text, str]" = OrderedDict()
+        self._cache: "OrderedDict[Text, List]" = OrderedDict()
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         cached = self._cache.get(sender_id)
         if cached is None or self.domain is None:
             return await super().retrieve(sender_id)
         self._cache.move_to_end(sender_id)
-        return DialogueStateTracker.from_dict(sender_id, json.loads(cached), self.domain.slots)
+        cached[1] = cached[0]                                # the tracker handed out holds the cached events
+        return DialogueStateTracker.from_dict(sender_id, json.loads(cached[2] + "]"), self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)                          # the database first: it stays the record
-        events = current_session([e.as_dict() for e in tracker.events])
-        self._cache[tracker.sender_id] = json.dumps(events)
+        cached, total = self._cache.get(tracker.sender_id), len(tracker.events)
+        new = [e.as_dict() for e in islice(tracker.events, cached[1], None)] if cached and cached[1] <= total else None
+        if new is not None and not any(e.get("event") == SESSION_STARTED for e in new):
+            if new:
+                cached[2] += ("," if cached[0] else "") + json.dumps(new)[1:-1]
+            cached[0], cached[1] = cached[0] + len(new), total
+        else:                                                # first save, a new session, or a stranger tracker
+            events = current_session([e.as_dict() for e in tracker.events])
+            self._cache[tracker.sender_id] = [len(events), total, json.dumps(events)[:-1]]
         self._cache.move_to_end(tracker.sender_id)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)

@@ -50,3 +50,34 @@ def test_the_cache_is_bounded(tmp_path):
         assert list(store._cache) == ["b", "c"]
         assert (await store.retrieve("a")).sender_id == "a"                # evicted: read from the database
     asyncio.run(scenario())
+
+
+def test_incremental_saves_match_the_database_across_turns_and_a_new_session(tmp_path):
+    """A new conversation's tracker saved twice (as Rasa does), trackers from the cache extended and saved,
+    a session restart on a tracker that holds the old session: the cache gives what the database gives."""
+    async def scenario():
+        db = str(tmp_path / "i.db")
+        cached = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+        plain = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+        t = time.time()
+        # session start events share a timestamp: Rasa's SQL store counts the stored events of the latest
+        # session to find the new ones, which only works if the session's first event is in that session
+        tracker = DialogueStateTracker.from_events("u", [ActionExecuted("action_session_start", timestamp=t),
+                                                         SessionStarted(timestamp=t)], DOMAIN.slots)
+        await cached.save(tracker)
+        tracker.update(ActionExecuted("action_listen", timestamp=t + 0.002))
+        await cached.save(tracker)                                              # same object again
+        for i in range(3):
+            turn = await cached.retrieve("u")
+            turn.update(UserUttered(f"q{i}", {"name": "ask_phone", "confidence": 1.0}, timestamp=t + 1 + i))
+            turn.update(SlotSet("country", f"c{i}", timestamp=t + 1.1 + i))
+            await cached.save(turn)
+            assert dicts(await cached.retrieve("u")) == dicts(await plain.retrieve("u"))
+        turn = await cached.retrieve("u")                 # the session expired: a new one starts on this object
+        turn.update(ActionExecuted("action_session_start", timestamp=t + 100))
+        turn.update(SessionStarted(timestamp=t + 100))
+        turn.update(UserUttered("new", {"name": "greet", "confidence": 1.0}, timestamp=t + 100.002))
+        await cached.save(turn)
+        assert dicts(await cached.retrieve("u")) == dicts(await plain.retrieve("u"))
+        assert [e.text for e in (await cached.retrieve("u")).events if isinstance(e, UserUttered)] == ["new"]
+    asyncio.run(scenario())
