@@ -7,6 +7,7 @@ all become `cloud: china_21v`, in mixed text and with full-width characters. Lan
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -81,12 +82,27 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
 _LANGUAGE = None
 
 
+_recent: "OrderedDict[tuple, List[Dict[str, Any]]]" = OrderedDict()
+
+
+def extract_once(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any]]:
+    """`extract`, remembered for the last few texts: the tokenizer (masking) and the extractor both need the
+    mentions of the same message, and matching is the costly part. Copies, so callers may change them."""
+    key = (id(vocab), text)
+    found = _recent.get(key)
+    if found is None:
+        found = _recent[key] = extract(text, vocab, language_re, language_codes)
+        while len(_recent) > 256:
+            _recent.popitem(last=False)
+    return [dict(e) for e in found]
+
+
 def mention_spans(text: str) -> List[tuple]:
     """(start, end, dim) of every vocabulary mention and language name, in order, non-overlapping."""
     global _LANGUAGE
     if _LANGUAGE is None:
         _LANGUAGE = _language_pattern()
-    spans = [(e["start"], e["end"], e["entity"]) for e in extract(text, default_router().vocab, *_LANGUAGE)]
+    spans = [(e["start"], e["end"], e["entity"]) for e in extract_once(text, default_router().vocab, *_LANGUAGE)]
     spans.sort()
     out, last = [], -1
     for s, e, d in spans:
@@ -113,7 +129,7 @@ class AliasEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text:
                 continue
-            found = self.add_extractor_name(extract(text, self._vocab, self._language_re, self._language_codes))
+            found = self.add_extractor_name(extract_once(text, self._vocab, self._language_re, self._language_codes))
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 

@@ -53,3 +53,14 @@ def test_a_lone_negation_still_counts():
 
 def test_masking_spans_cover_each_mention_once():
     assert [d for _, _, d in mention_spans("UK number for Office 365 operated by 21Vianet")] == ["country", "product", "cloud"]
+
+
+def test_extract_once_gives_the_same_entities_as_extract_and_independent_copies():
+    from actions.policy import default_router
+    from components.alias_extractor import _language_pattern, extract, extract_once
+    args = (default_router().vocab, *_language_pattern())
+    text = "Office 365 phone number in Australia, not the UK"
+    first = extract_once(text, *args)
+    assert first == extract(text, *args)
+    first[0]["extractor"] = "changed by a caller"
+    assert extract_once(text, *args) == extract(text, *args)
