@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,9 @@ from typing import Dict, List, Tuple
 
 import requests
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))          # run as a script from anywhere
+from scripts.cluster import free_port, log  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -50,16 +52,6 @@ OURS = [
 # The stock `rasa init` bot's own domain (mood bot).
 STOCK = [["hello", "I am feeling sad", "yes", "thanks, bye"], ["hi there", "I am great", "goodbye"],
          ["good morning", "not good", "no", "bye"], ["hey", "are you a bot?", "I'm happy", "see you"]]
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def env() -> Dict[str, str]:
@@ -167,9 +159,11 @@ def load(bot: Bot, users: int, turns: int) -> Tuple[Dict, List[float], List[floa
 
 
 def train(project: Path, out: Path, name: str) -> Tuple[Path, float]:
+    RESULTS.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    subprocess.run([RASA, "train", "--force", "--out", str(out), "--fixed-model-name", name, "--quiet"], cwd=project, env=env(),
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(RESULTS / f"bench_{name}_train.log", "wb") as logfile:
+        subprocess.run([RASA, "train", "--force", "--out", str(out), "--fixed-model-name", name, "--quiet"], cwd=project, env=env(),
+                       check=True, stdout=logfile, stderr=subprocess.STDOUT)
     return out / f"{name}.tar.gz", round(time.perf_counter() - t, 1)
 
 
@@ -236,8 +230,10 @@ def main() -> int:
             finally:
                 bot.stop()
         log("this assistant: NLU quality on held-out data")
-        out = subprocess.run([sys.executable, "scripts/nlu_eval.py", "--model", str(model), "--json", str(work / "nlu.json"),
+        evaluated = subprocess.run([sys.executable, "scripts/nlu_eval.py", "--model", str(model), "--json", str(work / "nlu.json"),
                               "--min-intent-f1", "0"], cwd=ROOT, env=env(), capture_output=True, text=True)
+        if evaluated.returncode != 0:
+            log(f"NLU evaluation failed: {evaluated.stderr[-500:]}")
         nlu = json.loads((work / "nlu.json").read_text()) if (work / "nlu.json").exists() else {}
         results["ours"]["nlu"] = {lang: {k: v[k] for k in ("intent_f1", "entity_f1")} for lang, v in nlu.items()}
     finally:

@@ -13,20 +13,14 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from scripts.bench import OURS
 from scripts.cluster import Cluster
 
 from .conftest import ARTIFACTS, WECHAT
 from .test_wechat import post_plain, reply_content, text_xml
 
 TOKEN = "scaleout-test-token"
-CONVERSATIONS = [
-    ["hi", "which number do I call for Office 365 in Canada?", "and the billing hours?", "thanks"],
-    ["世纪互联的 Office 365 技术支持电话", "B 级多久响应", "严重级别 C 是什么意思", "谢谢"],
-    ["where do I open a ticket for Dynamics 365 Finance and Operations?", "operated by 21Vianet", "is technical support open now?"],
-    ["ProDirect response time for Sev B on Dynamics 365", "and for Premier?", "who can open a request?"],
-    ["美国 Microsoft 365 帐单支持几点上班", "那英国呢", "好的，再见"],
-    ["what's the support number?", "Microsoft 365", "Australia", "and technical hours?"],
-]
+CONVERSATIONS = OURS                     # the benchmark's realistic bilingual conversations
 
 
 @pytest.fixture(scope="module")
