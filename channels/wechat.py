@@ -28,6 +28,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
@@ -40,6 +41,7 @@ from channels.limits import MAX_MESSAGE_CHARS, SenderBudget, check_text
 
 logger = logging.getLogger(__name__)
 
+OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")       # WeChat openids; anything else is not from WeChat
 SECRET_KEYS = ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_ENCODING_AES_KEY", "WECHAT_APP_SECRET")
 MAX_BODY = 64 * 1024
 TIMESTAMP_WINDOW = 300
@@ -302,6 +304,8 @@ class WeChatInput(InputChannel):
                 message = parse_message(xml)
             except Exception:  # noqa: BLE001
                 return self._refuse(400, "malformed message XML", request)
+            if not OPENID.match(str(message.source or "")):
+                return self._refuse(400, "malformed FromUserName", request)
             reply = await self._handle(message, on_new_message)
             return self._reply_response(reply, message, args, safe)
 
@@ -309,7 +313,7 @@ class WeChatInput(InputChannel):
 
     # ------------------------------------------------------------------------------------------ handling
     async def _handle(self, message, on_new_message) -> Optional[str]:
-        openid = str(message.source)[:64]
+        openid = str(message.source)
         if message.type == "text":
             key, metadata = f"msg:{message.id}", {}
             text, problem, _ = check_text(message.content or "")

@@ -204,6 +204,9 @@ def wechat_cases() -> List[Case]:
         Case("WeChat", "empty text content", wechat(text_xml("", openid())), "polite zh"),
         Case("WeChat", "3,000-character text", wechat(text_xml(MARK + "长" * 3000, openid())), "polite zh"),
         Case("WeChat", "HTML and a CDATA terminator in the text", wechat(text_xml(f"<b>{MARK}</b>]]&gt;", openid())), "polite en"),
+        Case("WeChat", "invalid UTF-8 bytes in the XML",
+             lambda b: wechat_raw(b, good.encode().replace(b"hello", b"\xff\xfe\xfd")), "4xx"),
+        Case("WeChat", "path-like FromUserName", wechat(text_xml(f"hi {MARK}", "../../etc/passwd")), "4xx"),
         Case("WeChat", "control characters (invalid XML 1.0)", wechat(text_xml(f"{MARK}\u0007\u001b", openid())), "4xx"),
     ]
 

@@ -96,3 +96,11 @@ def test_conversation_is_stored(bot):
     bot.say("hello", s)
     events = bot.tracker(s)["events"]
     assert any(e.get("event") == "user" and e.get("text") == "hello" for e in events)
+
+
+def test_the_readme_curl_form_content_type_with_a_json_body_is_answered(bot):
+    """`curl -d '{...}'` (the README's example) sends application/x-www-form-urlencoded."""
+    import requests
+    r = requests.post(f"{bot.url}/webhooks/rest/webhook", data='{"sender":"me-curl","message":"UK number for Office 365"}',
+                      headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
+    assert r.status_code == 200 and "0800 032 6417" in r.json()[0]["text"]
