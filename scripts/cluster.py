@@ -160,8 +160,8 @@ class Cluster:
 
     def _write_nginx(self) -> Path:
         conf = self.workdir / "nginx.conf"
-        rasa = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in self.rasa_ports)
-        actions = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in self.action_ports)
+        rasa = "\n".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=5s;" for p in self.rasa_ports)
+        actions = "\n".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=5s;" for p in self.action_ports)
         tmp = self.workdir / "nginx"
         tmp.mkdir(exist_ok=True)
         conf.write_text(f"""{'user root;' if os.geteuid() == 0 else ''}
