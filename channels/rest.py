@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 
@@ -31,24 +32,31 @@ MAX_BODY = 64 * 1024
 BOT_KEYS = ("text", "buttons", "image", "attachment", "custom", "quick_replies", "elements")
 
 
-def replies_after(events: List[Dict[str, Any]], message_id: str, recipient: str) -> Optional[List[Dict[str, Any]]]:
+def replies_after(events: Iterable[Event], message_id: str, recipient: str) -> Optional[List[Dict[str, Any]]]:
     """The bot messages that followed the user message `message_id` in a tracker's events, or None if the
     tracker does not hold that message (in the shape CollectingOutputChannel gives)."""
     found, out = False, []
     for event in events:
-        kind = event.get("event")
-        if kind == "user":
+        if isinstance(event, UserUttered):
             if found:
                 break
-            found = event.get("message_id") == message_id
-        elif found and kind == "bot":
+            found = event.message_id == message_id
+        elif found and isinstance(event, BotUttered):
             message = {"recipient_id": recipient}
-            if event.get("text"):
-                message["text"] = event["text"]
-            data = event.get("data") or {}
+            if event.text:
+                message["text"] = event.text
+            data = event.data or {}
             message.update({k: data[k] for k in BOT_KEYS[1:] if data.get(k)})
             out.append(message)
     return out if found else None
+
+
+class Refused(Exception):
+    """A request the channel will not handle: the reason goes to the client (and the log) with `status`."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason, self.status = reason, status
 
 
 def error(reason: str, status: int) -> response.HTTPResponse:
@@ -65,26 +73,26 @@ class RestInput(InputChannel):
     def __init__(self) -> None:
         self.budget = SenderBudget()
 
-    def parse(self, request: Request) -> tuple:
-        """(sender, text, metadata, message_id, None) or (..., error response)."""
+    def parse(self, request: Request) -> Tuple[str, str, Dict[str, str], Optional[str]]:
+        """(sender, cleaned text, metadata, message_id); raises Refused for anything else."""
         if len(request.body or b"") > MAX_BODY:
-            return None, None, None, None, error(f"body larger than {MAX_BODY} bytes", 413)
+            raise Refused(f"body larger than {MAX_BODY} bytes", 413)
         try:
             body = json.loads((request.body or b"").decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            return None, None, None, None, error("body is not valid UTF-8 JSON", 400)
+            raise Refused("body is not valid UTF-8 JSON") from None
         if not isinstance(body, dict):
-            return None, None, None, None, error("body must be a JSON object", 400)
+            raise Refused("body must be a JSON object")
         problem = check_sender(body.get("sender"))
         if problem:
-            return None, None, None, None, error(problem, 400)
+            raise Refused(problem)
         text, problem, status = check_text(body.get("message"))
         if problem:
-            return None, None, None, None, error(problem, status)
+            raise Refused(problem, status)
         message_id = body.get("message_id")
         if message_id is not None and not (isinstance(message_id, str) and MESSAGE_ID.match(message_id)):
-            return None, None, None, None, error("message_id must be 1-64 characters of A-Z a-z 0-9 _ . : -", 400)
-        return body["sender"], text, clean_metadata(body.get("metadata")), message_id, None
+            raise Refused("message_id must be 1-64 characters of A-Z a-z 0-9 _ . : -")
+        return body["sender"], text, clean_metadata(body.get("metadata")), message_id
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("rest_webhook", __name__)
@@ -95,10 +103,11 @@ class RestInput(InputChannel):
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> response.HTTPResponse:
-            sender, text, metadata, message_id, refused = self.parse(request)
-            if refused:
-                logger.info("rest: refused a request from %s: %s", request.ip, json.loads(refused.body)["error"])
-                return refused
+            try:
+                sender, text, metadata, message_id = self.parse(request)
+            except Refused as refused:
+                logger.info("rest: refused a request from %s: %s", request.ip, refused.reason)
+                return error(refused.reason, refused.status)
             if not self.budget.allow(sender):
                 logger.info("rest: sender %s over its message budget", sender)
                 return error("too many messages from this sender; wait a few seconds", 429)
@@ -128,8 +137,7 @@ class RestInput(InputChannel):
         async with agent.lock_store.lock(message.sender_id):
             tracker = await agent.tracker_store.retrieve(message.sender_id)
             if tracker is not None:
-                events = [e.as_dict() for e in tracker.events]
-                replayed = replies_after(events, message.message_id, message.sender_id)
+                replayed = replies_after(tracker.events, message.message_id, message.sender_id)
                 if replayed is not None:
                     return replayed
             await agent.processor.handle_message(message)

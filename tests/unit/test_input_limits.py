@@ -55,11 +55,12 @@ def test_sender_budget_allows_a_burst_then_refills():
 
 
 def test_replies_after_returns_the_answers_recorded_for_a_message_id():
-    events = [{"event": "user", "message_id": "m1", "text": "hi"},
-              {"event": "bot", "text": "Hello", "data": {"buttons": [{"title": "A", "payload": "/a"}]}},
-              {"event": "action", "name": "action_listen"},
-              {"event": "user", "message_id": "m2", "text": "phone"},
-              {"event": "bot", "text": "+86 400", "data": {}}]
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    events = [UserUttered("hi", message_id="m1"),
+              BotUttered("Hello", data={"buttons": [{"title": "A", "payload": "/a"}]}),
+              ActionExecuted("action_listen"),
+              UserUttered("phone", message_id="m2"),
+              BotUttered("+86 400", data={})]
     assert replies_after(events, "m1", "u") == [{"recipient_id": "u", "text": "Hello", "buttons": [{"title": "A", "payload": "/a"}]}]
     assert replies_after(events, "m2", "u") == [{"recipient_id": "u", "text": "+86 400"}]
     assert replies_after(events, "m3", "u") is None
