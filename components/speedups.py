@@ -15,6 +15,12 @@ Found by profiling the server under load (py-spy; docs/performance.md). Each kee
    user turns; slots, latest message, active loop and the other state fields are unchanged. This
    project's actions read events only for the latest turns (form validation since the last listen, the
    language of recent messages), so what they see is the same.
+5. RulePolicy states: every prediction computed the dialogue state of every earlier turn (20 % of busy CPU
+   at 30 turns, growing with the conversation), twice for the first prediction after a message (text and
+   intent). A rule can only look at as many turns as the longest rule has, and a longer history changes
+   nothing in the matching (`_is_rule_applicable` accepts any turn beyond the rule's length). States are
+   now computed for those last turns only (the events are still replayed, so slots and loops are exact),
+   once per tracker and event count.
 """
 from __future__ import annotations
 
@@ -26,6 +32,11 @@ import aiohttp
 import rasa
 from jsonschema import Draft7Validator, ValidationError
 from rasa.core.actions import action as _action
+from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import EventVerbosity
 from rasa.shared.utils.common import all_subclasses
@@ -115,11 +126,54 @@ def _action_call_format(self, tracker, domain) -> Dict[Text, Any]:
     return result
 
 
+def tail_states(tracker: DialogueStateTracker, domain: Domain, last: int) -> list:
+    """`domain.states_for_tracker_history(tracker)[-last:]` (no rule-only filtering), computing only those
+    states: the applied events are all replayed, the state is read at the last `last` turns."""
+    applied = tracker.applied_events()
+    skip = sum(1 for e in applied if isinstance(e, ActionExecuted)) + 1 - last
+    prior, states, turn = tracker.init_copy(), [], 0
+    for event in applied:
+        if isinstance(event, ActionExecuted):
+            if turn >= skip:
+                states.append(domain._clean_state(domain.get_active_state(prior)))
+            turn += 1
+        prior.update(event)
+    states.append(domain._clean_state(domain.get_active_state(prior)))
+    return states
+
+
+def longest_rule(policy: RulePolicy) -> int:
+    """How many states the longest rule (or unhappy-path rule) of a trained RulePolicy spans."""
+    keys = list(policy.lookup.get(RULES, {})) + list(policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {}))
+    return max((len(policy._rule_key_to_state(k)) for k in keys), default=1)
+
+
+_original_prediction_states = RulePolicy._prediction_states
+
+
+def _rule_prediction_states(self, tracker, domain, use_text_for_last_user_input=False, rule_only_data=None):
+    featurizer = self.featurizer
+    if (tracker.is_rule_tracker or not isinstance(featurizer, MaxHistoryTrackerFeaturizer)
+            or featurizer.max_history is not None):
+        return _original_prediction_states(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
+    key = (len(tracker.events), id(tracker.events[-1]) if tracker.events else None)
+    memo = getattr(self, "_tail_memo", None)
+    if memo is None or memo[0] is not tracker or memo[1] != key:
+        if getattr(self, "_longest_rule", None) is None:
+            self._longest_rule = longest_rule(self)
+        memo = self._tail_memo = (tracker, key, tail_states(tracker, domain, self._longest_rule))
+    # the featurizer edits the user sub-states in place: hand out copies
+    states = [{k: (dict(v) if k == "user" else v) for k, v in s.items()} for s in memo[2]]
+    featurizer._choose_last_user_input([states], use_text_for_last_user_input)
+    return states
+
+
 def install() -> None:
     _action.RemoteAction._validate_action_result = _validate_action_result
     _action.RemoteAction._action_call_format = _action_call_format
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     _endpoints.EndpointConfig.session = _session
+    RulePolicy._prediction_states = _rule_prediction_states
 
 
 install()

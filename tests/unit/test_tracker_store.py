@@ -4,7 +4,7 @@ import time
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.tracker_store import CachedSQLTrackerStore
@@ -81,3 +81,56 @@ def test_incremental_saves_match_the_database_across_turns_and_a_new_session(tmp
         assert dicts(await cached.retrieve("u")) == dicts(await plain.retrieve("u"))
         assert [e.text for e in (await cached.retrieve("u")).events if isinstance(e, UserUttered)] == ["new"]
     asyncio.run(scenario())
+
+
+def test_trackers_handed_out_do_not_share_state_and_an_unsaved_turn_is_forgotten(tmp_path):
+    """Trackers are rebuilt from shared Event objects: one tracker's new events, slots and active loop must
+    not reach another, and a turn that fails before its save must leave the next read as the database has it."""
+    async def scenario():
+        db = str(tmp_path / "s.db")
+        cached = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+        plain = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+        t = time.time()
+        await cached.save(DialogueStateTracker.from_events("u", [
+            ActionExecuted("action_session_start", timestamp=t), SessionStarted(timestamp=t),
+            ActionExecuted("action_listen", timestamp=t + 0.001),
+            UserUttered("UK number", {"name": "ask_phone", "confidence": 1.0}, timestamp=t + 0.002),
+            SlotSet("country", "uk", timestamp=t + 0.003)], DOMAIN.slots))
+        a, b = await cached.retrieve("u"), await cached.retrieve("u")
+        a.update(SlotSet("country", "cn", timestamp=t + 1))
+        a.update(ActiveLoop("route_form", timestamp=t + 1.001))
+        assert (b.get_slot("country"), b.active_loop_name, len(b.events)) == ("uk", None, 5)
+        c = await cached.retrieve("u")                       # a was never saved: its turn is forgotten
+        assert (c.get_slot("country"), c.active_loop_name) == ("uk", None)
+        assert dicts(c) == dicts(await plain.retrieve("u"))
+        assert c.current_state() == (await plain.retrieve("u")).current_state()
+    asyncio.run(scenario())
+
+
+def test_rows_are_the_ones_rasa_writes_and_sqlite_runs_in_wal_mode(tmp_path):
+    import sqlite3
+
+    async def scenario():
+        t = time.time()
+        events = [ActionExecuted("action_session_start", timestamp=t), SessionStarted(timestamp=t),
+                  ActionExecuted("action_listen", timestamp=t + 0.001),
+                  UserUttered("UK number", {"name": "ask_phone", "confidence": 1.0}, timestamp=t + 0.002),
+                  SlotSet("country", "uk", timestamp=t + 0.003), ActionExecuted("action_answer", timestamp=t + 1)]
+        for store, name in ((SQLTrackerStore, "plain.db"), (CachedSQLTrackerStore, "cached.db")):
+            s = store(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / name))
+            tracker = DialogueStateTracker.from_events("u", events[:4], DOMAIN.slots)
+            await s.save(tracker)
+            tracker.update(events[4]), tracker.update(events[5])
+            await s.save(tracker)
+    asyncio.run(scenario())
+    rows = {}
+    for name in ("plain.db", "cached.db"):
+        with sqlite3.connect(tmp_path / name) as db:
+            rows[name] = db.execute("SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data "
+                                    "FROM events ORDER BY id").fetchall()
+    assert len(rows["plain.db"]) == 6 and rows["cached.db"] == rows["plain.db"]
+    with sqlite3.connect(tmp_path / "cached.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "cached.db"))
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1          # NORMAL
