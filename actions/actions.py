@@ -9,7 +9,7 @@ import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Mapping, Optional, Text
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -138,7 +138,9 @@ def level_for(scheme, scheme_id: str, severity: str):
 
 # ---------------------------------------------------------------------------------------------- the form
 class ValidateRouteForm(FormValidationAction):
-    """Decides, every turn of route_form, which question is being answered and what to ask next.
+    """Decides, every turn of route_form, which question is being answered and what to ask next, and
+    answers it the moment nothing is missing (the form then ends; answering here rather than in a separate
+    action after the form saves an action call and a policy prediction per question: docs/performance.md).
 
     Returning no events for an interruption (greeting, out-of-scope, "no", ...) makes Rasa reject the form
     for this turn so the rules answer it; otherwise the form follows the user, even to a new question."""
@@ -149,8 +151,10 @@ class ValidateRouteForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         try:
             return await self._validate(dispatcher, tracker)
-        except Exception:  # noqa: BLE001 - stop asking and let action_answer say what it can
+        except Exception:  # noqa: BLE001 - one user's turn: apologise and stop asking
             logger.exception("validate_route_form failed for sender %s", tracker.sender_id)
+            dispatcher.messages.clear()
+            dispatcher.utter_message(response="utter_error")
             return [SlotSet("requested_slot", None)]
 
     async def _validate(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -177,6 +181,10 @@ class ValidateRouteForm(FormValidationAction):
             ask = []
         if not ask or ask[0] != asked:
             attempts = 0
+        if not ask:
+            after = dict(tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+            answer(dispatcher, state, after)
+            events += changed(tracker, language=state.lang)
         # always one slot event besides requested_slot: without it Rasa treats the turn as "nothing
         # extracted", rejects the form and lets the rules guess
         return events + [SlotSet("clarify_attempts", float(attempts)), SlotSet("requested_slot", ask[0] if ask else None)]
@@ -236,53 +244,48 @@ class ActionAskSeverity(AskSlotAction):
 
 
 # ---------------------------------------------------------------------------------------------- answers
-class ActionAnswer(SafeAction):
-    """Answers the current topic from the policy route, in the user's language, with sources."""
+def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, Any]) -> None:
+    """Answers the state's topic from the policy route, in the user's language, with sources. `slots` are
+    the conversation's values after this turn's events (the hand-off reads severity, problem, proposal)."""
+    r = state.renderer
+    route = state.route
+    for problem in route.problems:
+        if problem.code == "unknown_value" and problem.dim == "product":
+            send(dispatcher, Reply("utter_unknown_value", {"value": problem.value}))
+    topic = state.topic
+    if topic is None:
+        subject = r.subject(route, product_fallback=False) or r.t("any_product")
+        buttons = [{"title": r.t(f"topic_{t}"), "payload": f"/{TOPIC_INTENT[t]}"} for t in TOPIC_BUTTONS]
+        send(dispatcher, Reply("utter_what_topic", {"subject": subject}, buttons))
+    elif topic == "triage":
+        send(dispatcher, confirmed(state, slots.get("severity") or slots.get("proposed_severity")))
+    elif topic == "handoff":
+        severity = slots.get("severity")
+        proposed = bool(slots.get("proposed_severity")) and severity == slots.get("proposed_severity")
+        send(dispatcher, r.handoff(route, severity, proposed, slots.get("problem")))
+    elif topic in ("phone", "hours", "portal", "response", "severity", "languages"):
+        send(dispatcher, getattr(r, topic)(route))
+    elif topic == "who_can_open":
+        send(dispatcher, r.from_notes(route, topic, "utter_answer_who_can_open", ("who_can_open",)))
+    elif topic == "plans":
+        send(dispatcher, r.from_notes(route, topic, "utter_answer_plans", ("plans", "premier")))
+    elif topic == "outage":
+        send(dispatcher, r.from_notes(route, topic, "utter_answer_outage", ("outage",)))
 
-    def name(self) -> Text:
-        return "action_answer"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        state = state_of(tracker)
-        r = state.renderer
-        route = state.route
-        for problem in route.problems:
-            if problem.code == "unknown_value" and problem.dim == "product":
-                send(dispatcher, Reply("utter_unknown_value", {"value": problem.value}))
-        topic = state.topic
-        if topic is None:
-            subject = r.subject(route, product_fallback=False) or r.t("any_product")
-            buttons = [{"title": r.t(f"topic_{t}"), "payload": f"/{TOPIC_INTENT[t]}"} for t in TOPIC_BUTTONS]
-            send(dispatcher, Reply("utter_what_topic", {"subject": subject}, buttons))
-        elif topic == "triage":
-            send(dispatcher, self._confirmed(state, tracker.get_slot("severity") or tracker.get_slot("proposed_severity")))
-        elif topic == "handoff":
-            severity = tracker.get_slot("severity")
-            proposed = bool(tracker.get_slot("proposed_severity")) and severity == tracker.get_slot("proposed_severity")
-            send(dispatcher, r.handoff(route, severity, proposed, tracker.get_slot("problem")))
-        elif topic in ("phone", "hours", "portal", "response", "severity", "languages"):
-            send(dispatcher, getattr(r, topic)(route))
-        elif topic == "who_can_open":
-            send(dispatcher, r.from_notes(route, topic, "utter_answer_who_can_open", ("who_can_open",)))
-        elif topic == "plans":
-            send(dispatcher, r.from_notes(route, topic, "utter_answer_plans", ("plans", "premier")))
-        elif topic == "outage":
-            send(dispatcher, r.from_notes(route, topic, "utter_answer_outage", ("outage",)))
-        return state.resets + changed(tracker, language=state.lang, clarify_attempts=0.0)
-
-    @staticmethod
-    def _confirmed(state: State, severity: Optional[str]) -> Reply:
-        r = state.renderer
-        if not severity:
-            return Reply("utter_triage_unclear")
-        scheme_id = scheme_for_dims(state.dims)
-        level = level_for(state.route.facts.schemes[scheme_id], scheme_id, severity)
-        response = r.response(state.route) if state.route.response.rows else None
-        text = ""
-        if response is not None and response.response == "utter_answer_response":
-            text = " ".join(line.lstrip("• ") for line in response.variables["lines"].splitlines())
-        buttons = [{"title": r.t("button_open"), "payload": "/open_request"}]
-        return Reply("utter_triage_confirmed", {"level": level.label.get(state.lang), "first_response": text}, buttons)
+def confirmed(state: State, severity: Optional[str]) -> Reply:
+    """The accepted severity level and what it means for the first response."""
+    r = state.renderer
+    if not severity:
+        return Reply("utter_triage_unclear")
+    scheme_id = scheme_for_dims(state.dims)
+    level = level_for(state.route.facts.schemes[scheme_id], scheme_id, severity)
+    response = r.response(state.route) if state.route.response.rows else None
+    text = ""
+    if response is not None and response.response == "utter_answer_response":
+        text = " ".join(line.lstrip("• ") for line in response.variables["lines"].splitlines())
+    buttons = [{"title": r.t("button_open"), "payload": "/open_request"}]
+    return Reply("utter_triage_confirmed", {"level": level.label.get(state.lang), "first_response": text}, buttons)
 
 
 class ActionTriage(SafeAction):
@@ -318,5 +321,5 @@ class ActionTriageConfirm(SafeAction):
             dims = dict(state.dims, severity=proposed)
             state.route = default_router().route(query_of(dims), now=state.now, user_tz=user_timezone(tracker))
             state.dims = dims
-        send(dispatcher, ActionAnswer._confirmed(state, proposed))
+        send(dispatcher, confirmed(state, proposed))
         return state.resets + [SlotSet("severity", proposed)] + changed(tracker, language=state.lang)

@@ -7,7 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswer, ActionAskCountry, ActionTriage, ActionTriageConfirm, ValidateRouteForm
+from actions.actions import ActionAskCountry, ActionTriage, ActionTriageConfirm, ValidateRouteForm
 
 SLOTS = ("product", "cloud", "country", "support_type", "severity", "plan", "topic", "problem", "proposed_severity",
          "clarify_attempts", "requested_slot", "language_pref", "language")
@@ -27,13 +27,20 @@ def run(action, t):
     return d.messages, events
 
 
+def answer(t):
+    """The form's validator on a complete question: it answers and ends the form (requested_slot None)."""
+    msgs, events = run(ValidateRouteForm(), t)
+    assert slot(events, "requested_slot") is None
+    return msgs, events
+
+
 def slot(events, name):
     return next((e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name), "unset")
 
 
 @pytest.mark.parametrize("text,lang", [("UK number for O365", "en"), ("英国的 O365 电话", "zh")])
 def test_answer_phone_in_both_languages(text, lang):
-    msgs, events = run(ActionAnswer(), tracker(text, "ask_phone", [("product", "m365"), ("country", "uk")],
+    msgs, events = answer(tracker(text, "ask_phone", [("product", "m365"), ("country", "uk")],
                                                topic="phone", product="m365", country="uk"))
     assert msgs[0]["response"] == "utter_answer_phone"
     assert msgs[0]["numbers"] == ["0800 032 6417"]
@@ -41,36 +48,36 @@ def test_answer_phone_in_both_languages(text, lang):
 
 
 def test_answer_hours_billing_21vianet_dynamics():
-    msgs, _ = run(ActionAnswer(), tracker("billing hours D365 Sales 21V", "ask_hours", topic="hours", product="d365_ce",
+    msgs, _ = answer(tracker("billing hours D365 Sales 21V", "ask_hours", topic="hours", product="d365_ce",
                                           cloud="china_21v", support_type="billing"))
     assert msgs[0]["response"] == "utter_answer_hours" and msgs[0]["hours"] == ["ce_21v_billing"]
     assert "9:00 to 18:00" in msgs[0]["lines"]
 
 
 def test_answer_response_times_for_a_plan():
-    msgs, _ = run(ActionAnswer(), tracker("sev b subscription", "ask_response_time", topic="response", product="d365",
+    msgs, _ = answer(tracker("sev b subscription", "ask_response_time", topic="response", product="d365",
                                           plan="subscription", severity="b"))
     assert msgs[0]["response"] == "utter_answer_response"
     assert "d365_b_subscription" in msgs[0]["responses"]
 
 
 def test_answer_portal_and_severity_in_chinese():
-    msgs, _ = run(ActionAnswer(), tracker("财务和运营在哪提交", "ask_portal", topic="portal", product="d365_fo", cloud="china_21v"))
+    msgs, _ = answer(tracker("财务和运营在哪提交", "ask_portal", topic="portal", product="d365_fo", cloud="china_21v"))
     assert msgs[0]["response"] == "utter_answer_portal" and msgs[0]["urls"] == ["https://lcs.dynamics.cn/"]
-    msgs, _ = run(ActionAnswer(), tracker("严重级别C是什么意思", "ask_severity_definition", topic="severity", product="m365",
+    msgs, _ = answer(tracker("严重级别C是什么意思", "ask_severity_definition", topic="severity", product="m365",
                                           cloud="china_21v", severity="c"))
     assert msgs[0]["response"] == "utter_answer_severity" and "影响很小" in msgs[0]["lines"]
 
 
 def test_notes_topics_and_no_fact():
-    msgs, _ = run(ActionAnswer(), tracker("who can open", "ask_who_can_open", topic="who_can_open", product="m365", cloud="worldwide"))
+    msgs, _ = answer(tracker("who can open", "ask_who_can_open", topic="who_can_open", product="m365", cloud="worldwide"))
     assert msgs[0]["response"] == "utter_answer_who_can_open" and msgs[0]["notes_used"] == ["m365_admin_only"]
-    msgs, _ = run(ActionAnswer(), tracker("sev def", "ask_severity_definition", topic="severity", product="m365", cloud="worldwide"))
+    msgs, _ = answer(tracker("sev def", "ask_severity_definition", topic="severity", product="m365", cloud="worldwide"))
     assert msgs[0]["response"] == "utter_no_fact"
 
 
 def test_without_a_topic_the_bot_asks_what_the_user_wants():
-    msgs, _ = run(ActionAnswer(), tracker("Microsoft 365", "inform", [("product", "m365")], product="m365"))
+    msgs, _ = answer(tracker("Microsoft 365", "inform", [("product", "m365")], product="m365"))
     assert msgs[0]["response"] == "utter_what_topic"
     assert {b["payload"] for b in msgs[0]["buttons"]} >= {"/ask_phone", "/ask_hours", "/ask_portal"}
 
@@ -78,10 +85,11 @@ def test_without_a_topic_the_bot_asks_what_the_user_wants():
 def test_form_asks_for_the_missing_dimension_then_finishes():
     _, events = run(ValidateRouteForm(), tracker("support number?", "ask_phone", active_loop="route_form"))
     assert slot(events, "topic") == "phone" and slot(events, "requested_slot") == "product"
-    _, events = run(ValidateRouteForm(), tracker("Microsoft 365 in Australia", "inform", [("product", "m365"), ("country", "au")],
+    msgs, events = run(ValidateRouteForm(), tracker("Microsoft 365 in Australia", "inform", [("product", "m365"), ("country", "au")],
                                                  active_loop="route_form", topic="phone", product="m365", country="au",
                                                  requested_slot="product"))
     assert slot(events, "requested_slot") is None
+    assert msgs[0]["response"] == "utter_answer_phone" and msgs[0]["numbers"] == ["1 800 197 503"]
 
 
 def test_form_gives_up_after_two_unanswered_questions():
@@ -125,7 +133,7 @@ def test_unclear_problem_asks_for_impact():
 
 
 def test_handoff_summary():
-    msgs, _ = run(ActionAnswer(), tracker("Sev A", "inform", [("severity", "a")], topic="handoff", product="m365", cloud="china_21v",
+    msgs, _ = answer(tracker("Sev A", "inform", [("severity", "a")], topic="handoff", product="m365", cloud="china_21v",
                                           severity="a", problem="All users can't send mail"))
     m = msgs[0]
     assert m["response"] == "utter_answer_handoff" and m["impact"] == "All users can't send mail"
@@ -135,8 +143,8 @@ def test_handoff_summary():
 def test_an_unexpected_error_becomes_an_apology(monkeypatch):
     import actions.actions as a
     monkeypatch.setattr(a, "state_of", lambda *x, **k: (_ for _ in ()).throw(RuntimeError("boom")))
-    msgs, events = run(ActionAnswer(), tracker("UK number", "ask_phone", topic="phone"))
-    assert [m["response"] for m in msgs] == ["utter_error"] and events == []
+    msgs, events = answer(tracker("UK number", "ask_phone", topic="phone"))
+    assert [m["response"] for m in msgs] == ["utter_error"] and events == [SlotSet("requested_slot", None)]
 
 
 def test_action_server_registers_exactly_the_domain_actions():
