@@ -2,6 +2,8 @@
 import asyncio
 import time
 
+import sqlalchemy
+
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUttered
@@ -134,3 +136,13 @@ def test_rows_are_the_ones_rasa_writes_and_sqlite_runs_in_wal_mode(tmp_path):
     store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "cached.db"))
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1          # NORMAL
+    connects = []
+    sqlalchemy.event.listen(store.engine, "connect", lambda *a: connects.append(1))
+
+    async def three_saves():
+        for i in range(3):
+            tracker = await store.retrieve("u")
+            tracker.update(SlotSet("country", f"c{i}", timestamp=time.time()))
+            await store.save(tracker)
+    asyncio.run(three_saves())
+    assert connects == []                                 # the connection opened above is kept, not reopened
