@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -24,6 +25,7 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from components.speedups import freeze_startup_objects
 from channels.limits import MESSAGE_ID, SenderBudget, check_sender, check_text, clean_metadata
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,11 @@ class RestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("rest_webhook", __name__)
+
+        @bp.listener("after_server_start")
+        async def freeze(*_: Any) -> None:               # after the model is loaded (before_server_start)
+            if os.environ.get("GC_FREEZE", "1") != "0":
+                logger.info("%d long-lived objects left out of garbage collection", freeze_startup_objects())
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> response.HTTPResponse:

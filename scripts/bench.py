@@ -162,7 +162,7 @@ def train(project: Path, out: Path, name: str) -> Tuple[Path, float]:
     RESULTS.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     with open(RESULTS / f"bench_{name}_train.log", "wb") as logfile:
-        subprocess.run([RASA, "train", "--force", "--out", str(out), "--fixed-model-name", name, "--quiet"], cwd=project, env=env(),
+        subprocess.run([RASA, "train", "--force", "--out", str(out), "--fixed-model-name", name], cwd=project, env=env(),
                        check=True, stdout=logfile, stderr=subprocess.STDOUT)
     return out / f"{name}.tar.gz", round(time.perf_counter() - t, 1)
 

@@ -32,7 +32,7 @@ def main() -> int:
             path.write_text(yaml.safe_dump(cfg))
             t = time.time()
             subprocess.run([rasa, "train", "nlu", "--config", str(path), "--nlu", "data/nlu", "--out", tmp,
-                            "--fixed-model-name", name, "--quiet"], cwd=ROOT, env=env, check=True)
+                            "--fixed-model-name", name], cwd=ROOT, env=env, check=True)
             train_s = time.time() - t
             out = Path(tmp) / f"{name}.json"
             t = time.time()

@@ -38,7 +38,10 @@ def main() -> int:
         t = time.time()
         env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
         rasa = str(Path(sys.executable).with_name("rasa"))
-        proc = subprocess.run([rasa, "train", "--fixed-model-name", name, "--out", "models", "--quiet"], cwd=ROOT, env=env)
+        # Rasa's progress goes to stderr, so stdout carries only the model path. Not `--quiet`: at Rasa's
+        # WARNING log level training took 103 s instead of 72 s on 2 cores (docs/performance.md)
+        proc = subprocess.run([rasa, "train", "--fixed-model-name", name, "--out", "models"], cwd=ROOT, env=env,
+                              stdout=sys.stderr)
         if proc.returncode != 0 or not model.exists():
             print("training failed", file=sys.stderr)
             return 1
