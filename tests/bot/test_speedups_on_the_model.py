@@ -29,3 +29,29 @@ def test_diet_through_the_concrete_function_matches_rasas_call(model):
     assert models.RasaModel._rasa_predict is speedups._rasa_predict
     ours, rasas = asyncio.run(scenario())
     assert ours == rasas and len({o[0]["name"] for o in ours}) >= 5
+
+
+def test_graph_runs_without_dask_give_dasks_results(model):
+    """Parsing and predicting through the sequential runner give what Rasa's dask runner gives, for every
+    turn of a real conversation (the processor's own calls, so both graphs of the model are covered)."""
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    async def conversation(sender):
+        parses, predictions = [], []
+        for text in TEXTS:
+            parses.append(await agent.parse_message(text))
+            await agent.handle_text(text, sender_id=sender)
+            prediction = agent.processor.predict_next_with_tracker(await agent.processor.get_tracker(sender))
+            predictions.append((prediction["scores"], prediction["policy"], prediction["confidence"]))
+        return parses, predictions
+
+    agent = asyncio.run(load_agent(model_path=str(model)))
+    assert DaskGraphRunner.run is speedups._graph_run
+    ours = asyncio.run(conversation("sequential"))
+    DaskGraphRunner.run = speedups._original_graph_run
+    try:
+        rasas = asyncio.run(conversation("dask"))
+    finally:
+        DaskGraphRunner.run = speedups._graph_run
+    assert ours == rasas
+    assert len({p["intent"]["name"] for p in ours[0]}) >= 5
