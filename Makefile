@@ -10,6 +10,8 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 PORT ?= 5005
 ACTIONS_PORT ?= 5055
+# Rasa server processes (Sanic workers) sharing the SQLite stores; 1 = a single process
+WORKERS ?= 2
 URL ?= http://localhost:$(PORT)
 ENDPOINTS ?= endpoints.yml
 export RASA_TELEMETRY_ENABLED := false
@@ -58,7 +60,7 @@ run: train  ## run the assistant: action server (ACTIONS_PORT) + Rasa server (RE
 	for i in $$(seq 1 60); do curl -sf localhost:$(ACTIONS_PORT)/health >/dev/null && break; sleep 1; done; \
 	curl -sf localhost:$(ACTIONS_PORT)/health >/dev/null || { echo "the action server did not start; see action_server.log"; exit 1; }; \
 	echo "web chat demo: $(URL)/webhooks/webchat/demo   terminal: make shell"; \
-	$(RASA) run --port $(PORT) --model "$$($(PY) scripts/train.py 2>/dev/null | tail -1)" --credentials credentials.yml --endpoints "$$ep" \
+	SANIC_WORKERS=$(WORKERS) $(RASA) run --port $(PORT) --model "$$($(PY) scripts/train.py 2>/dev/null | tail -1)" --credentials credentials.yml --endpoints "$$ep" \
 	  $${RASA_API_TOKEN:+--enable-api --auth-token "$$RASA_API_TOKEN"}
 
 run-actions: install  ## only the action server (for `rasa run` started by hand)
@@ -89,4 +91,4 @@ test: install browser-deps services-deps  ## the whole test suite, what CI runs 
 	$(PY) -m pytest -q tests
 
 clean:  ## remove models, caches and test artifacts (keeps .venv)
-	rm -rf models results tests/artifacts .pytest_cache rasa_tracker.db
+	rm -rf models results tests/artifacts .pytest_cache rasa_tracker.db* rasa_state.db*

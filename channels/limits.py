@@ -15,8 +15,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import sqlite3
 import time
 import unicodedata
 from collections import OrderedDict
@@ -25,6 +27,8 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 from components.language import normalise_code
+
+logger = logging.getLogger(__name__)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -132,3 +136,77 @@ class SenderBudget:
         while len(self._buckets) > self.max_senders:
             self._buckets.popitem(last=False)
         return allowed
+
+
+class ProcessSQLite:
+    """A SQLite connection to `path` opened in the process that uses it. Rasa builds the input channels
+    before Sanic forks its workers; a connection opened then would be shared by the workers, which SQLite
+    forbids. `schema` is run once per connection."""
+
+    def __init__(self, path: str, schema: str) -> None:
+        self.path, self.schema = path, schema
+        self._db: Optional[sqlite3.Connection] = None
+        self._pid = 0
+
+    def __call__(self) -> sqlite3.Connection:
+        if self._db is None or self._pid != os.getpid():
+            self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(self.schema)
+            self._pid = os.getpid()
+        return self._db
+
+
+class SharedSenderBudget(SenderBudget):
+    """The same buckets in a SQLite file (STATE_DB), so the Sanic workers of one machine share each sender's
+    budget (with separate buckets a sender would get the rate once per worker). If the file cannot be
+    used, the check falls back to this process's buckets (logged)."""
+
+    def __init__(self, path: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.db = ProcessSQLite(path, "CREATE TABLE IF NOT EXISTS sender_budget "
+                                      "(sender TEXT PRIMARY KEY, tokens REAL, updated REAL)")
+        self._calls = 0
+
+    def allow(self, sender: str, now: Optional[float] = None) -> bool:
+        if not self.burst or not self.rate:
+            return True
+        now = time.time() if now is None else now
+        db = None
+        try:
+            db = self.db()
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT tokens, updated FROM sender_budget WHERE sender = ?", (sender,)).fetchone()
+            tokens, last = row or (float(self.burst), now)
+            tokens = min(float(self.burst), tokens + max(0.0, now - last) * self.rate)
+            allowed = tokens >= 1.0
+            db.execute("INSERT OR REPLACE INTO sender_budget VALUES (?, ?, ?)",
+                       (sender, tokens - 1.0 if allowed else tokens, now))
+            self._calls += 1
+            if self._calls % 500 == 0:                     # buckets that have refilled carry no information
+                db.execute("DELETE FROM sender_budget WHERE updated < ?", (now - self.burst / self.rate,))
+            db.execute("COMMIT")
+            return allowed
+        except sqlite3.Error:
+            if db is not None and db.in_transaction:
+                db.execute("ROLLBACK")
+            logger.warning("sender budget: %s unusable; counting in this process", state_db())
+            return super().allow(sender, time.monotonic())
+
+
+def state_db() -> str:
+    """The SQLite file the workers of this machine share channel state through (STATE_DB)."""
+    return os.environ.get("STATE_DB", "rasa_state.db")
+
+
+def several_workers() -> bool:
+    try:
+        return int(os.environ.get("SANIC_WORKERS", "1") or 1) > 1
+    except ValueError:
+        return False
+
+
+def sender_budget() -> SenderBudget:
+    """Per-sender budget: shared by the workers of this machine when there are several, else in memory."""
+    return SharedSenderBudget(state_db()) if several_workers() else SenderBudget()

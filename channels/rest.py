@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from components.speedups import freeze_startup_objects
-from channels.limits import MESSAGE_ID, SenderBudget, check_sender, check_text, clean_metadata
+from channels.limits import MESSAGE_ID, sender_budget, check_sender, check_text, clean_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class RestInput(InputChannel):
         return "rest"
 
     def __init__(self) -> None:
-        self.budget = SenderBudget()
+        self.budget = sender_budget()
 
     def parse(self, request: Request) -> Tuple[str, str, Dict[str, str], Optional[str]]:
         """(sender, cleaned text, metadata, message_id); raises Refused for anything else."""

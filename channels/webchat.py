@@ -28,7 +28,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from channels.limits import SenderBudget, check_text, clean_metadata
+from channels.limits import check_text, clean_metadata, sender_budget, several_workers
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +69,18 @@ class WebChatInput(SocketIOInput):
         return channel
 
     allowed_origins: List[str] = []
-    budget = SenderBudget()
+    budget = sender_budget()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(on_new_message)
         sio = self.sio                       # set by SocketIOInput.blueprint
         # python-engineio: None = same origin only; a list = those origins too (Rasa's default allows all)
         sio.eio.cors_allowed_origins = self.allowed_origins or None
+        if several_workers():
+            # long-polling needs every request of a session on the same process; the workers of `make run`
+            # share one port, so only websocket sessions (one connection, one worker) are accepted; the
+            # widget connects by websocket first (WORKERS=1, or a proxy with sticky sessions, for polling)
+            sio.eio.transports = ["websocket"]
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:

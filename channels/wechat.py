@@ -6,7 +6,9 @@ Configuration, from the environment only (never credentials.yml):
   WECHAT_ENCODING_AES_KEY  empty = plaintext mode, else safe (AES) mode
   WECHAT_APP_SECRET        empty = passive replies only, else late answers go through the customer-service API
   REDIS_URL                set (scale-out profile): retries deduplicated across replicas, button lists and
-                           the access token shared through Redis; unset: kept in this process
+                           the access token shared through Redis; unset: in a SQLite file shared by the
+                           workers of this machine (STATE_DB, default rasa_state.db) when
+                           SANIC_WORKERS > 1, else kept in this process
 
 Behaviour:
 - Signatures (signature / msg_signature) are checked in constant time; timestamps must be within ±300 s;
@@ -37,7 +39,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from channels.limits import MAX_MESSAGE_CHARS, SenderBudget, check_text
+from channels.limits import MAX_MESSAGE_CHARS, ProcessSQLite, check_text, sender_budget, several_workers, state_db
 
 logger = logging.getLogger(__name__)
 
@@ -144,27 +146,30 @@ class LocalState:
                 self._buttons.popitem(last=False)
 
 
-class RedisState(LocalState):
-    """The same, shared by replicas through Redis (REDIS_URL): a retry that lands on another replica joins the
-    turn started by the first one (SET NX claims it; the result is published under the same key). If Redis
-    cannot be reached, each call falls back to this process's memory (logged): users still get answers,
-    only cross-replica deduplication is lost while it is down."""
+class SharedState(LocalState):
+    """The same, shared by processes through a key-value store: a retry that lands on another process joins
+    the turn started by the first one (a set-if-absent claims it; the result is published under the same
+    key), and button lists follow the user. If the store cannot be reached, each call falls back to this
+    process's memory (logged): users still get answers, only cross-process deduplication is lost meanwhile."""
 
     PREFIX = "wechat:"
 
-    def __init__(self, url: str) -> None:
-        super().__init__()
-        import redis.asyncio
-        self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    async def _set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
+        raise NotImplementedError
 
-    @staticmethod
-    def _down(what: str) -> None:
-        logger.warning("wechat: Redis unavailable (%s); using this process's memory", what)
+    async def _get(self, key: str) -> Optional[str]:
+        raise NotImplementedError
+
+    async def _delete(self, key: str) -> None:
+        raise NotImplementedError
+
+    def _down(self, what: str) -> None:
+        logger.warning("wechat: %s unavailable (%s); using this process's memory", type(self).__name__, what)
 
     async def claim(self, key: str) -> bool:
         try:
-            claimed = bool(await self.redis.set(f"{self.PREFIX}turn:{key}", "pending", nx=True, ex=DEDUP_TTL))
-        except Exception:  # noqa: BLE001 - any Redis failure
+            claimed = await self._set(f"{self.PREFIX}turn:{key}", "pending", DEDUP_TTL, only_if_absent=True)
+        except Exception:  # noqa: BLE001 - any store failure
             self._down("claim")
             return await super().claim(key)
         if claimed:
@@ -174,7 +179,7 @@ class RedisState(LocalState):
     async def publish(self, key: str, result: Tuple[str, List[str]]) -> None:
         await super().publish(key, result)
         try:
-            await self.redis.set(f"{self.PREFIX}result:{key}", json.dumps(result, ensure_ascii=False), ex=DEDUP_TTL)
+            await self._set(f"{self.PREFIX}result:{key}", json.dumps(result, ensure_ascii=False), DEDUP_TTL)
         except Exception:  # noqa: BLE001
             self._down("publish")
 
@@ -184,7 +189,7 @@ class RedisState(LocalState):
         deadline = time.monotonic() + timeout
         while True:
             try:
-                raw = await self.redis.get(f"{self.PREFIX}result:{key}")
+                raw = await self._get(f"{self.PREFIX}result:{key}")
             except Exception:  # noqa: BLE001
                 self._down("wait")
                 raw = None
@@ -197,7 +202,7 @@ class RedisState(LocalState):
 
     async def buttons(self, openid: str) -> List[str]:
         try:
-            raw = await self.redis.get(f"{self.PREFIX}buttons:{openid}")
+            raw = await self._get(f"{self.PREFIX}buttons:{openid}")
         except Exception:  # noqa: BLE001
             self._down("buttons")
             return await super().buttons(openid)
@@ -208,11 +213,71 @@ class RedisState(LocalState):
         key = f"{self.PREFIX}buttons:{openid}"
         try:
             if payloads:
-                await self.redis.set(key, json.dumps(payloads, ensure_ascii=False), ex=24 * 3600)
+                await self._set(key, json.dumps(payloads, ensure_ascii=False), 24 * 3600)
             else:
-                await self.redis.delete(key)
+                await self._delete(key)
         except Exception:  # noqa: BLE001
             self._down("set_buttons")
+
+
+class RedisState(SharedState):
+    """Shared by replicas on several machines through Redis (REDIS_URL, the scale-out profile)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis.asyncio
+        self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    async def _set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
+        return bool(await self.redis.set(key, value, nx=only_if_absent, ex=ttl))
+
+    async def _get(self, key: str) -> Optional[str]:
+        raw = await self.redis.get(key)
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def _delete(self, key: str) -> None:
+        await self.redis.delete(key)
+
+
+class SQLiteState(SharedState):
+    """Shared by the Sanic workers of one machine through a SQLite file (STATE_DB), when `make run`
+    starts more than one worker and there is no Redis: WeChat's retry of a message may reach another worker."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.db = ProcessSQLite(path, "CREATE TABLE IF NOT EXISTS wechat_state "
+                                      "(key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL)")
+        self._writes = 0
+
+    async def _set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
+        now = time.time()
+        self._writes += 1
+        db = self.db()
+        if self._writes % 200 == 0:
+            db.execute("DELETE FROM wechat_state WHERE expires < ?", (now,))
+        if only_if_absent:
+            db.execute("DELETE FROM wechat_state WHERE key = ? AND expires < ?", (key, now))
+            return db.execute("INSERT OR IGNORE INTO wechat_state VALUES (?, ?, ?)", (key, value, now + ttl)).rowcount == 1
+        db.execute("INSERT OR REPLACE INTO wechat_state VALUES (?, ?, ?)", (key, value, now + ttl))
+        return True
+
+    async def _get(self, key: str) -> Optional[str]:
+        row = self.db().execute("SELECT value FROM wechat_state WHERE key = ? AND expires >= ?",
+                                (key, time.time())).fetchone()
+        return row[0] if row else None
+
+    async def _delete(self, key: str) -> None:
+        self.db().execute("DELETE FROM wechat_state WHERE key = ?", (key,))
+
+
+def channel_state() -> LocalState:
+    """Redis when REDIS_URL is set; a SQLite file when this server runs several workers; else memory."""
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    if redis_url:
+        return RedisState(redis_url)
+    if several_workers():
+        return SQLiteState(state_db())
+    return LocalState()
 
 
 class WeChatInput(InputChannel):
@@ -234,9 +299,9 @@ class WeChatInput(InputChannel):
         if encoding_aes_key:
             from wechatpy.crypto import WeChatCrypto
             self.crypto = WeChatCrypto(token, encoding_aes_key, app_id)
-        self.budget = SenderBudget()
+        self.budget = sender_budget()
         self.redis_url = os.environ.get("REDIS_URL", "").strip()
-        self.state = RedisState(self.redis_url) if self.redis_url else LocalState()
+        self.state = channel_state()
         self._client = None
 
     # ------------------------------------------------------------------------------------------ checks

@@ -14,8 +14,10 @@ a commit no longer waits for fsync (~3 % and a blocked event loop per message); 
 loses nothing, a power cut or OS crash can lose the last commits (SQLite's documented trade-off).
 
 The view is the SQL store's own: only the events of the latest session (timestamp >= the latest
-`session_started`). Single process only: replicas sharing a database must use the plain SQL store (the
-scale-out profile), since another process's writes would not reach this cache.
+`session_started`). Processes sharing the database (the Sanic workers of `make run`) stay coherent: a
+cache entry remembers the id of the conversation's last stored event, and each read first asks the
+database for that id (one indexed query); if another process has written since, the conversation is
+read from the database again.
 """
 from __future__ import annotations
 
@@ -44,8 +46,9 @@ def current_session(events: List[Event]) -> List[Event]:
 
 class CachedSQLTrackerStore(SQLTrackerStore):
     """A cache entry is [Event objects of the stored current session, events of the tracker last handed out
-    or saved]: the tracker handed out holds exactly the cached events, so on save the count says which of
-    its events are new (a new session or a tracker that does not match rebuilds the entry)."""
+    or saved, id of the conversation's last stored event]: the tracker handed out holds exactly the cached
+    events, so on save the count says which of its events are new (a new session or a tracker that does not
+    match rebuilds the entry)."""
 
     def __init__(self, *args: Any, cache_size: int = 2000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,8 +59,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self.cache_size = int(cache_size)
         self._cache: "OrderedDict[Text, List]" = OrderedDict()
 
+    def _last_id(self, session: Any, sender_id: Text) -> Optional[int]:
+        return session.execute(sqlalchemy.select(sqlalchemy.func.max(self.SQLEvent.id))
+                               .where(self.SQLEvent.sender_id == sender_id)).scalar()
+
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         cached = self._cache.get(sender_id)
+        if cached is not None:
+            with self.session_scope() as session:
+                if self._last_id(session, sender_id) != cached[2]:     # another process wrote since
+                    del self._cache[sender_id]
+                    cached = None
         if cached is None or self.domain is None:
             return await super().retrieve(sender_id)
         self._cache.move_to_end(sender_id)
@@ -94,17 +106,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                              "action_name": data.get("name"), "data": written[-1]})
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
+            last_id = self._last_id(session, tracker.sender_id)
             session.commit()
-        self._remember(tracker, new_events, written)
+        self._remember(tracker, new_events, written, last_id)
 
-    def _remember(self, tracker: DialogueStateTracker, new_events: Optional[list], written: List[Text]) -> None:
+    def _remember(self, tracker: DialogueStateTracker, new_events: Optional[list], written: List[Text],
+                  last_id: Optional[int]) -> None:
         cached, total = self._cache.get(tracker.sender_id), len(tracker.events)
         if new_events is not None:
             cached[0].extend(as_read_back(written))
-            cached[1] = total
+            cached[1], cached[2] = total, last_id
         else:                                                # first save, a new session, or a stranger tracker
             stored = as_read_back(json.dumps(e.as_dict()) for e in tracker.events)
-            self._cache[tracker.sender_id] = [current_session(stored), total]
+            self._cache[tracker.sender_id] = [current_session(stored), total, last_id]
         self._cache.move_to_end(tracker.sender_id)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)

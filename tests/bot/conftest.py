@@ -71,6 +71,17 @@ class Bot:
         return requests.get(f"{self.url}/conversations/{sender}/tracker", timeout=10).json()
 
 
+WORKERS = 2                     # the bot runs as `make run` starts it: two Sanic workers on shared SQLite stores
+
+
+def wait_for_workers(log: Path, workers: int, proc: subprocess.Popen, seconds: float = 300) -> None:
+    """Every worker has loaded the model (each logs that it is up)."""
+    deadline = time.time() + seconds
+    while log.read_text(errors="replace").count("Rasa server is up and running") < workers:
+        assert proc.poll() is None and time.time() < deadline, log.read_text(errors="replace")[-3000:]
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="session")
 def bot(model: Path, tmp_path_factory) -> Bot:
     tmp = tmp_path_factory.mktemp("bot")
@@ -79,6 +90,7 @@ def bot(model: Path, tmp_path_factory) -> Bot:
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{aport}/webhook"}
     endpoints["tracker_store"]["db"] = str(tmp / "tracker.db")
+    endpoints["lock_store"]["db"] = str(tmp / "state.db")
     (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     procs = []
     alog, rlog = ARTIFACTS / "action_server.log", ARTIFACTS / "rasa_server.log"
@@ -88,9 +100,11 @@ def bot(model: Path, tmp_path_factory) -> Bot:
         wait_up(f"http://127.0.0.1:{aport}/health", procs[-1], 120, alog)
         procs.append(subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
                                        "--model", str(model), "--endpoints", str(tmp / "endpoints.yml"),
-                                       "--credentials", str(ROOT / "credentials.yml")], cwd=ROOT, env=env(),
+                                       "--credentials", str(ROOT / "credentials.yml")], cwd=ROOT,
+                                      env=dict(env(), SANIC_WORKERS=str(WORKERS), STATE_DB=str(tmp / "state.db")),
                                       stdout=rlog.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
         wait_up(f"http://127.0.0.1:{rport}/status", procs[-1], 300, rlog)
+        wait_for_workers(rlog, WORKERS, procs[-1])
         yield Bot(f"http://127.0.0.1:{rport}", tmp, model)
     finally:
         for p in procs:

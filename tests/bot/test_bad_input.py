@@ -220,7 +220,8 @@ class Socket:
         self.sio = socketio.Client(reconnection=False)
         for name in ("bot_uttered", "error", "session_confirm"):
             self.sio.on(name, lambda data, name=name: self.events.append((name, data)))
-        self.sio.connect(url, transports=["polling"], socketio_path="/socket.io", wait_timeout=10)
+        # websocket: the transport the widget uses first and the only one the two workers accept
+        self.sio.connect(url, transports=["websocket"], socketio_path="/socket.io", wait_timeout=10)
 
     def emit_and_wait(self, event: str, data, seconds: float = 10) -> Outcome:
         before = len(self.events)
@@ -261,15 +262,26 @@ def socket_session_request_with_path(bot) -> Outcome:
 
 
 def handshake_from(origin: str) -> Callable:
+    """A websocket handshake (the accepted transport) with a foreign Origin header: the upgrade is refused."""
     def send(bot) -> Outcome:
-        r = requests.get(f"{bot.url}/socket.io/", params={"EIO": "4", "transport": "polling"}, headers={"Origin": origin}, timeout=10)
+        key = "dGhlIHNhbXBsZSBub25jZQ=="
+        r = requests.get(f"{bot.url}/socket.io/", params={"EIO": "4", "transport": "websocket"}, timeout=10,
+                         headers={"Origin": origin, "Connection": "Upgrade", "Upgrade": "websocket",
+                                  "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": key})
         return Outcome(r.status_code, r.text[:80])
     return send
+
+
+def polling_handshake(bot) -> Outcome:
+    """Long-polling would send a session's requests to either worker: refused with a clear reason."""
+    r = requests.get(f"{bot.url}/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=10)
+    return Outcome(r.status_code, r.text[:80])
 
 
 def socket_cases() -> List[Case]:
     return [
         Case("socket.io", "handshake from a foreign origin", handshake_from("https://evil.example"), "4xx"),
+        Case("socket.io", "long-polling handshake while two workers serve", polling_handshake, "4xx"),
         Case("socket.io", "payload is a string", socket_case("user_uttered", lambda sid: f"hello {MARK}"), "error event"),
         Case("socket.io", "payload is a list", socket_case("user_uttered", lambda sid: [MARK, sid]), "error event"),
         Case("socket.io", "message is a number", socket_case("user_uttered", lambda sid: {"message": 7, "session_id": sid}), "error event"),

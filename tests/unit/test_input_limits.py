@@ -76,3 +76,20 @@ def test_replies_after_returns_the_answers_recorded_for_a_message_id():
 ])
 def test_only_payloads_we_offer_are_read_as_intents(raw, expected):
     assert check_text(raw)[0] == expected
+
+
+def test_workers_share_each_senders_budget(tmp_path, monkeypatch):
+    """Two workers (two budgets on one STATE_DB file) give a sender one budget between them, not one each."""
+    from channels.limits import SenderBudget, SharedSenderBudget, sender_budget
+
+    monkeypatch.setenv("STATE_DB", str(tmp_path / "state.db"))
+    monkeypatch.setenv("SANIC_WORKERS", "1")
+    assert type(sender_budget()) is SenderBudget
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    a, b = sender_budget(), sender_budget()
+    assert isinstance(a, SharedSenderBudget)
+    a.burst = b.burst = 5
+    now = 1_000_000.0
+    verdicts = [(a, b)[i % 2].allow("flooder", now) for i in range(8)]
+    assert verdicts == [True] * 5 + [False] * 3
+    assert a.allow("someone else", now) and b.allow("flooder", now + 60 / 60 * 1.01)   # refills at SENDER_RATE

@@ -146,3 +146,27 @@ def test_rows_are_the_ones_rasa_writes_and_sqlite_runs_in_wal_mode(tmp_path):
             await store.save(tracker)
     asyncio.run(three_saves())
     assert connects == []                                 # the connection opened above is kept, not reopened
+
+
+def test_two_processes_sharing_the_database_stay_coherent(tmp_path):
+    """Two stores on one file stand for two Sanic workers: each sees the other's turns, never a stale cache."""
+    async def scenario():
+        db = str(tmp_path / "w.db")
+        a = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+        b = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+        plain = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+        t = time.time()
+        await a.save(DialogueStateTracker.from_events("u", [
+            ActionExecuted("action_session_start", timestamp=t), SessionStarted(timestamp=t),
+            ActionExecuted("action_listen", timestamp=t + 0.001)], DOMAIN.slots))
+        for i in range(6):                                   # turns alternate between the two workers
+            store = (a, b)[i % 2]
+            turn = await store.retrieve("u")
+            assert [e.text for e in turn.events if isinstance(e, UserUttered)] == [f"q{j}" for j in range(i)]
+            turn.update(UserUttered(f"q{i}", {"name": "ask_phone", "confidence": 1.0}, timestamp=t + 1 + i))
+            turn.update(SlotSet("country", f"c{i}", timestamp=t + 1.1 + i))
+            await store.save(turn)
+        for store in (a, b):
+            got = await store.retrieve("u")
+            assert dicts(got) == dicts(await plain.retrieve("u")) and got.get_slot("country") == "c5"
+    asyncio.run(scenario())

@@ -89,3 +89,28 @@ def test_redis_state_falls_back_to_memory_when_redis_is_down():
         await state.publish("msg:9", ("answer", []))
         return first, again, await state.wait("msg:9", 1), await state.buttons("o1")
     assert asyncio.run(run()) == (True, False, ("answer", []), ["/a"])
+
+
+def test_workers_on_one_machine_share_wechat_state_through_sqlite(tmp_path, monkeypatch):
+    """With several Sanic workers and no Redis, a WeChat retry that reaches the other worker joins the first
+    worker's turn (one claim, the same answer) and numbered buttons follow the user across workers."""
+    from channels.wechat import LocalState, SQLiteState, channel_state
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("STATE_DB", str(tmp_path / "state.db"))
+    monkeypatch.setenv("SANIC_WORKERS", "1")
+    assert type(channel_state()) is LocalState
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+
+    async def run():
+        a, b = channel_state(), channel_state()                    # two workers
+        assert isinstance(a, SQLiteState)
+        claims = [await a.claim("msg:1"), await b.claim("msg:1")]
+        waiting = asyncio.ensure_future(b.wait("msg:1", 2))
+        await asyncio.sleep(0.1)
+        await a.publish("msg:1", ("the answer", ["more"]))
+        await a.set_buttons("o1", ["/ask_phone", "/ask_hours"])
+        buttons = await b.buttons("o1")
+        await b.set_buttons("o1", [])
+        return claims, await waiting, buttons, await a.buttons("o1")
+    assert asyncio.run(run()) == ([True, False], ("the answer", ["more"]), ["/ask_phone", "/ask_hours"], [])
