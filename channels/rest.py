@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -25,7 +24,7 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from components.speedups import freeze_startup_objects
+from components.speedups import freeze_startup_objects, warm_up
 from channels.limits import MESSAGE_ID, sender_budget, check_sender, check_text, clean_metadata
 
 logger = logging.getLogger(__name__)
@@ -100,9 +99,12 @@ class RestInput(InputChannel):
         bp = Blueprint("rest_webhook", __name__)
 
         @bp.listener("after_server_start")
-        async def freeze(*_: Any) -> None:               # after the model is loaded (before_server_start)
-            if os.environ.get("GC_FREEZE", "1") != "0":
-                logger.info("%d long-lived objects left out of garbage collection", freeze_startup_objects())
+        async def warm_and_freeze(app: Any, *_: Any) -> None:   # the model was loaded in before_server_start
+            try:
+                await warm_up(getattr(app.ctx, "agent", None))
+            except Exception:  # noqa: BLE001 - a failed warm-up only costs the first user a few hundred ms
+                logger.exception("warm-up failed")
+            logger.info("%d long-lived objects left out of garbage collection", freeze_startup_objects())
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> response.HTTPResponse:

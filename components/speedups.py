@@ -209,6 +209,18 @@ def _rasa_predict(self, batch_in):
     return outputs
 
 
+async def warm_up(agent: Any) -> None:
+    """One parse and one prediction on a throwaway tracker once the model is loaded: TensorFlow's first call
+    (graph setup, ~0.4 s) then happens at start-up instead of in the first user's message on each worker.
+    Nothing is stored."""
+    if agent is None or agent.processor is None:
+        return
+    await agent.parse_message("hello")
+    tracker = DialogueStateTracker("warm-up", agent.domain.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    agent.processor.predict_next_with_tracker(tracker)
+
+
 def freeze_startup_objects() -> int:
     """gc.freeze() after a collection (see 8 above); returns how many objects are now left out of GC."""
     gc.collect()

@@ -29,6 +29,8 @@ def test_diet_through_the_concrete_function_matches_rasas_call(model):
     assert models.RasaModel._rasa_predict is speedups._rasa_predict
     ours, rasas = asyncio.run(scenario())
     assert ours == rasas and len({o[0]["name"] for o in ours}) >= 5
+    asyncio.run(speedups.warm_up(agent))                 # the start-up warm-up stores no conversation
+    assert asyncio.run(agent.tracker_store.retrieve("warm-up")) is None
 
 
 def test_graph_runs_without_dask_give_dasks_results(model):
