@@ -155,3 +155,14 @@ def test_action_server_registers_exactly_the_domain_actions():
     executor.register_package("actions")
     domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
     assert sorted(executor.actions) == sorted(domain["actions"])
+
+
+def test_facts_and_wording_load_when_the_action_server_imports_the_actions():
+    """Not in the first user's message: the action server imports this module at start-up."""
+    import subprocess
+    import sys
+    code = ("import actions.actions; from actions.policy.router import default_router; from actions.render import load_wording; "
+            "print(default_router.cache_info().currsize, load_wording.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert out.stdout.split() == ["1", "1"], out.stderr[-2000:]
