@@ -38,8 +38,8 @@ def main() -> int:
         t = time.time()
         env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
         rasa = str(Path(sys.executable).with_name("rasa"))
-        # Rasa's progress goes to stderr, so stdout carries only the model path. Not `--quiet`: at Rasa's
-        # WARNING log level training took 103 s instead of 72 s on 2 cores (docs/performance.md)
+        # Rasa's progress (epochs) goes to stderr, so a long training shows progress and stdout carries only
+        # the model path
         proc = subprocess.run([rasa, "train", "--fixed-model-name", name, "--out", "models"], cwd=ROOT, env=env,
                               stdout=sys.stderr)
         if proc.returncode != 0 or not model.exists():
