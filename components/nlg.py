@@ -14,6 +14,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.language import effective_language
+import components.fallbacks  # noqa: F401  (an apology when the action server fails, see that module)
 import components.speedups  # noqa: F401  (Rasa 3.6 hot-path fixes, see that module)
 
 
