@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 from components.language import normalise_code
+from components.sqlite import ProcessSQLite, write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -138,26 +139,6 @@ class SenderBudget:
         return allowed
 
 
-class ProcessSQLite:
-    """A SQLite connection to `path` opened in the process that uses it. Rasa builds the input channels
-    before Sanic forks its workers; a connection opened then would be shared by the workers, which SQLite
-    forbids. `schema` is run once per connection."""
-
-    def __init__(self, path: str, schema: str) -> None:
-        self.path, self.schema = path, schema
-        self._db: Optional[sqlite3.Connection] = None
-        self._pid = 0
-
-    def __call__(self) -> sqlite3.Connection:
-        if self._db is None or self._pid != os.getpid():
-            self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(self.schema)
-            self._pid = os.getpid()
-        return self._db
-
-
 class SharedSenderBudget(SenderBudget):
     """The same buckets in a SQLite file (STATE_DB), so the Sanic workers of one machine share each sender's
     budget (with separate buckets a sender would get the rate once per worker). If the file cannot be
@@ -173,24 +154,19 @@ class SharedSenderBudget(SenderBudget):
         if not self.burst or not self.rate:
             return True
         now = time.time() if now is None else now
-        db = None
         try:
-            db = self.db()
-            db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT tokens, updated FROM sender_budget WHERE sender = ?", (sender,)).fetchone()
-            tokens, last = row or (float(self.burst), now)
-            tokens = min(float(self.burst), tokens + max(0.0, now - last) * self.rate)
-            allowed = tokens >= 1.0
-            db.execute("INSERT OR REPLACE INTO sender_budget VALUES (?, ?, ?)",
-                       (sender, tokens - 1.0 if allowed else tokens, now))
-            self._calls += 1
-            if self._calls % 500 == 0:                     # buckets that have refilled carry no information
-                db.execute("DELETE FROM sender_budget WHERE updated < ?", (now - self.burst / self.rate,))
-            db.execute("COMMIT")
+            with write_transaction(self.db()) as db:
+                row = db.execute("SELECT tokens, updated FROM sender_budget WHERE sender = ?", (sender,)).fetchone()
+                tokens, last = row or (float(self.burst), now)
+                tokens = min(float(self.burst), tokens + max(0.0, now - last) * self.rate)
+                allowed = tokens >= 1.0
+                db.execute("INSERT OR REPLACE INTO sender_budget VALUES (?, ?, ?)",
+                           (sender, tokens - 1.0 if allowed else tokens, now))
+                self._calls += 1
+                if self._calls % 500 == 0:                 # buckets that have refilled carry no information
+                    db.execute("DELETE FROM sender_budget WHERE updated < ?", (now - self.burst / self.rate,))
             return allowed
         except sqlite3.Error:
-            if db is not None and db.in_transaction:
-                db.execute("ROLLBACK")
             logger.warning("sender budget: %s unusable; counting in this process", state_db())
             return super().allow(sender, time.monotonic())
 

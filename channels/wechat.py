@@ -39,7 +39,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from channels.limits import MAX_MESSAGE_CHARS, ProcessSQLite, check_text, sender_budget, several_workers, state_db
+from channels.limits import MAX_MESSAGE_CHARS, check_text, sender_budget, several_workers, state_db
+from components.sqlite import ProcessSQLite
 
 logger = logging.getLogger(__name__)
 

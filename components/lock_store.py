@@ -12,13 +12,13 @@ transaction). Waiting for a turn is Rasa's own loop.
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import contextmanager
-from typing import Any, Iterator, Optional, Text
+from typing import Any, Optional, Text
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockStore
 from rasa.utils.endpoints import EndpointConfig
+
+from components.sqlite import connect, write_transaction
 
 DEFAULT_DB = "rasa_state.db"
 
@@ -26,9 +26,7 @@ DEFAULT_DB = "rasa_state.db"
 class SQLiteLockStore(LockStore):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, db: Text = DEFAULT_DB) -> None:
         path = ((endpoint_config.kwargs if endpoint_config else {}) or {}).get("db") or db
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = connect(path, timeout=30)
         self._db.execute("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, data TEXT NOT NULL)")
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
@@ -42,30 +40,16 @@ class SQLiteLockStore(LockStore):
     def delete_lock(self, conversation_id: Text) -> None:
         self._db.execute("DELETE FROM locks WHERE conversation_id = ?", (conversation_id,))
 
-    @contextmanager
-    def _atomic(self) -> Iterator[None]:
-        """One write transaction around a read-modify-write (nested calls join the outer one)."""
-        if self._db.in_transaction:
-            yield
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        with self._atomic():
+        with write_transaction(self._db):
             return super().issue_ticket(conversation_id, lock_lifetime)
 
     def update_lock(self, conversation_id: Text) -> None:
-        with self._atomic():
+        with write_transaction(self._db):
             super().update_lock(conversation_id)
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
-        with self._atomic():
+        with write_transaction(self._db):
             super().cleanup(conversation_id, ticket_number)
 
     def close(self, *_: Any) -> None:

@@ -43,20 +43,18 @@ from typing import Any, Dict, Optional, Text, Tuple, Type
 import aiohttp
 import rasa
 import tensorflow as tf
-from keras.utils import tf_utils
 from jsonschema import Draft7Validator, ValidationError
+from keras.utils import tf_utils
 from rasa.core.actions import action as _action
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
-from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted
-from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.core.events import Event, UserUttered
-from rasa.shared.core.trackers import EventVerbosity
-from rasa.shared.utils.common import all_subclasses
 from rasa.shared.constants import DIAGNOSTIC_DATA
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.utils.common import all_subclasses
 from rasa.utils import endpoints as _endpoints
 from rasa.utils.tensorflow import models as _models
 

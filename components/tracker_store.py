@@ -9,9 +9,11 @@ JSON text was cached, docs/performance.md). Rasa treats events as immutable (cod
 deep copy), so trackers built from the same Event objects do not see each other's changes.
 
 Writing: each save inserts its new events with one executemany statement (Rasa's ORM unit of work was
-~5 % of busy time), the same rows Rasa writes. A SQLite database keeps one open connection and runs in WAL mode with `synchronous=NORMAL`:
-a commit no longer waits for fsync (~3 % and a blocked event loop per message); a crash of the process
-loses nothing, a power cut or OS crash can lose the last commits (SQLite's documented trade-off).
+~5 % of busy time), the same rows Rasa writes, and asks only for the events the cache does not hold yet
+(Rasa counted the stored events with a query on every save: 7 %). A SQLite database keeps one open
+connection and runs in WAL mode with `synchronous=NORMAL` (components/sqlite.py): a commit no longer
+waits for fsync (~3 % and a blocked event loop per message); a crash of the process loses nothing, a
+power cut or OS crash can lose the last commits (SQLite's documented trade-off).
 
 The view is the SQL store's own: only the events of the latest session (timestamp >= the latest
 `session_started`). Processes sharing the database (the Sanic workers of `make run`) stay coherent: a
@@ -24,7 +26,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from itertools import islice
-from typing import Any, Iterable, Iterator, List, Optional, Text
+from typing import Any, Iterable, List, Optional, Text
 
 import sqlalchemy
 import sqlalchemy.orm
@@ -33,6 +35,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from components.sqlite import tune
 
 
 def current_session(events: List[Event]) -> List[Event]:
@@ -84,12 +88,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         new = list(islice(tracker.events, cached[1], None))
         return None if any(isinstance(e, SessionStarted) for e in new) else new
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        """Rasa counts the conversation's stored events with a query on every save (7 % of busy time);
-        the cache already knows which events are new."""
-        new = self._new_since_cached(tracker)
-        return iter(new) if new is not None else super()._additional_events(session, tracker)
-
     async def save(self, tracker: DialogueStateTracker) -> None:
         """SQLTrackerStore.save (same rows), keeping the JSON it writes to update the cache."""
         await self.stream_events(tracker)
@@ -97,7 +95,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         written: List[Text] = []
         rows = []
         with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
+            unsaved = new_events if new_events is not None else self._additional_events(session, tracker)
+            for event in unsaved:
                 data = event.as_dict()
                 written.append(json.dumps(data))
                 rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
@@ -129,12 +128,7 @@ def sqlite_engine(url: Any) -> Any:
     busy time), with a WAL journal (kept in the file) and `synchronous=NORMAL` on that connection."""
     engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.SingletonThreadPool)
 
-    def on_connect(connection: Any, _record: Any) -> None:
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-    sqlalchemy.event.listen(engine, "connect", on_connect)
+    sqlalchemy.event.listen(engine, "connect", lambda connection, _record: tune(connection))
     return engine
 
 
