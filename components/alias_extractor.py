@@ -6,9 +6,12 @@ all become `cloud: china_21v`, in mixed text and with full-width characters. Lan
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import sys
 from collections import OrderedDict
-from typing import Any, Dict, List, Text
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -19,6 +22,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+import actions.policy.vocab as vocab_module
+import components.language as language_module
 from actions.policy import default_router
 from actions.policy.vocab import normalize
 from components.language import LANGUAGE_NAMES
@@ -112,8 +117,23 @@ def mention_spans(text: str) -> List[tuple]:
     return out
 
 
+def matching_signature() -> str:
+    """A digest of what masking and extraction depend on besides a component's own class source (all that
+    Rasa's training cache keys on): the fact base's vocabulary and the matching code (this module, the
+    vocabulary module, the language names). Returned as `fingerprint_addon`, so a changed alias retrains
+    the tokenizer instead of restoring its output, made with the old vocabulary, from the cache."""
+    digest = hashlib.sha256(default_router().vocab.signature().encode())
+    for module in (sys.modules[__name__], vocab_module, language_module):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class AliasEntityExtractor(GraphComponent, EntityExtractorMixin):
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return matching_signature()
+
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._config = config
         self._vocab = default_router().vocab

@@ -91,6 +91,11 @@ class MaskingJiebaTokenizer(FilteredJiebaTokenizer):
     those of the original text, and entities are extracted separately (AliasEntityExtractor).
     """
 
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        from components.alias_extractor import matching_signature
+        return matching_signature()
+
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, model_storage, resource)
         from components.alias_extractor import mention_spans

@@ -7,6 +7,8 @@ all-caps aliases listed as case-sensitive ("US") do not fire on ordinary words (
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -123,6 +125,14 @@ class Vocabulary:
             if len(mentions) == 1 and mentions[0].end - mentions[0].start >= len(value.strip()) * 0.6:
                 hit = mentions[0].value
         return hit
+
+    def signature(self) -> str:
+        """A digest of everything matching depends on (aliases, their kinds and ids, case rules, brand words,
+        product groups): a trained model whose tokens were masked with this vocabulary is stale when it
+        changes."""
+        groups = sorted((tid, sorted(t.members)) for tid, t in self.facts.vocab["products"].items() if t.is_group)
+        data = json.dumps([self._entries, self._brand_words, groups], ensure_ascii=False)
+        return hashlib.sha256(data.encode()).hexdigest()
 
     def aliases(self, dim: str, value: str) -> Tuple[str, ...]:
         term = self.facts.vocab[DIM_KIND[dim]][value]
