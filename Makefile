@@ -52,16 +52,9 @@ scaleout: train services-deps  ## scale-out profile on loopback: PostgreSQL, Red
 train: install  ## train a model, only if config/domain/data/components changed (models/model-<hash>.tar.gz)
 	@$(PY) scripts/train.py >/dev/null
 
-run: train  ## run the assistant: action server (ACTIONS_PORT) + Rasa server (REST, web chat, WeChat) on $(PORT), SQLite tracker store
-	@echo "starting the action server on $(ACTIONS_PORT) (log: action_server.log) and the assistant on $(URL); Ctrl-C stops both"
-	@ep=$$(mktemp --suffix=.yml); trap 'rm -f "$$ep"; kill 0' EXIT INT TERM; \
-	sed 's#//127\.0\.0\.1:5055/#//127.0.0.1:$(ACTIONS_PORT)/#' $(ENDPOINTS) > "$$ep"; \
-	$(RASA) run actions --port $(ACTIONS_PORT) > action_server.log 2>&1 & \
-	for i in $$(seq 1 60); do curl -sf localhost:$(ACTIONS_PORT)/health >/dev/null && break; sleep 1; done; \
-	curl -sf localhost:$(ACTIONS_PORT)/health >/dev/null || { echo "the action server did not start; see action_server.log"; exit 1; }; \
-	echo "web chat demo: $(URL)/webhooks/webchat/demo   terminal: make shell"; \
-	SANIC_WORKERS=$(WORKERS) $(RASA) run --port $(PORT) --model "$$($(PY) scripts/train.py 2>/dev/null | tail -1)" --credentials credentials.yml --endpoints "$$ep" \
-	  $${RASA_API_TOKEN:+--enable-api --auth-token "$$RASA_API_TOKEN"}
+run: train  ## run the assistant: action server (ACTIONS_PORT) + Rasa server (REST, web chat, WeChat) on $(PORT), SQLite tracker store; SIGTERM or Ctrl-C stops both
+	@exec $(PY) scripts/run.py --model "$$($(PY) scripts/train.py 2>/dev/null | tail -1)" --port $(PORT) \
+	  --actions-port $(ACTIONS_PORT) --workers $(WORKERS) --endpoints $(ENDPOINTS)
 
 run-actions: install  ## only the action server (for `rasa run` started by hand)
 	$(RASA) run actions --port $(ACTIONS_PORT)

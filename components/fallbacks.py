@@ -3,8 +3,8 @@
 When a custom action cannot run (the action server is down, times out or answers with an error), Rasa logs
 the error, drops the action's events and carries on; the user then gets no answer (an empty list over
 REST, nothing in WeChat or the web chat) or at most the generic "didn't understand". Here a turn in which a
-custom action failed ends with one `utter_error`, in the user's language (the NLG picks it), through the
-same output channel. Errors inside the actions are handled by the actions themselves
+custom action failed ends with one `utter_error`, in the user's language (the NLG picks it), stored in the
+conversation (still under its lock) before it goes out through the same output channel, like every answer. Errors inside the actions are handled by the actions themselves
 (actions.actions.SafeAction, which sends the same apology); this covers the call not getting through, when
 the failed action can have said nothing.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 from typing import Any, List, Optional
 
-from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
 
@@ -48,6 +48,8 @@ async def _handle_message(self: MessageProcessor, message: UserMessage) -> Optio
         tracker = await self.get_tracker(message.sender_id)
         apology = await self.nlg.generate(ERROR_RESPONSE, tracker, channel.name())
         if apology:
+            tracker.update(create_bot_utterance(dict(apology)))
+            await self.save_tracker(tracker)
             await channel.send_response(message.sender_id, apology)
         if isinstance(channel, CollectingOutputChannel):
             return channel.messages

@@ -6,6 +6,7 @@ commit does not wait for fsync (a process crash loses nothing; a power cut can l
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -59,3 +60,19 @@ class ProcessSQLite:
             self._db.execute(self.schema)
             self._pid = os.getpid()
         return self._db
+
+
+@contextmanager
+def schema_lock(path: str) -> Iterator[None]:
+    """Holds an exclusive `flock` on the database file while one process creates its tables.
+
+    The Sanic workers of one machine open the same new file at the same moment; without this both check
+    that the tables are missing and both create them, and the loser logs an ERROR at a normal start.
+    `flock` locks are separate from the POSIX locks SQLite takes, so this does not interfere with SQLite.
+    The file is created if missing (SQLite accepts an empty file as a new database)."""
+    with open(path, "ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

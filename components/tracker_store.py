@@ -24,6 +24,7 @@ read from the database again.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from collections import OrderedDict
 from itertools import islice
 from typing import Any, Iterable, List, Optional, Text
@@ -36,7 +37,7 @@ from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from components.sqlite import tune
+from components.sqlite import schema_lock, tune
 
 
 def current_session(events: List[Event]) -> List[Event]:
@@ -55,7 +56,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     match rebuilds the entry)."""
 
     def __init__(self, *args: Any, cache_size: int = 2000, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        dialect, db = kwargs.get("dialect", "sqlite"), kwargs.get("db", "rasa.db")      # Rasa's defaults
+        # Rasa's __init__ creates the tables: one process at a time on a shared SQLite file
+        with schema_lock(db) if dialect == "sqlite" and db != ":memory:" else nullcontext():
+            super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             self.engine.dispose()
             self.engine = sqlite_engine(self.engine.url)

@@ -33,6 +33,10 @@ from urllib.parse import urlparse
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from scripts.processes import SANIC_STOP_ENV, StopRequested, Supervisor  # noqa: E402
+
 BIN = Path(sys.executable).parent
 LOCK_LIFETIME = 10          # s; a replica killed while holding a conversation's lock blocks it at most this long
 
@@ -56,33 +60,43 @@ def find_binary(name: str) -> str:
     return found
 
 
-def wait_until(check, what: str, proc: Optional[subprocess.Popen], seconds: float, logfile: Optional[Path]) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}; see {logfile}")
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001 - not up yet
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{what} not up after {seconds:.0f}s; see {logfile}")
-
-
 def http_ok(url: str) -> bool:
     return requests.get(url, timeout=2).ok
 
 
+def start_postgres(supervisor: Supervisor, logdir: Path, name: str = "postgres") -> tuple:
+    """Debian's PostgreSQL in a new directory under /tmp (the server refuses to run as root and must be able
+    to reach it), database `rasa` created; returns (url, data directory). Stopped with SIGINT (fast
+    shutdown: SIGTERM would wait for every client to disconnect)."""
+    port = free_port()
+    pgdata = tempfile.mkdtemp(prefix="assistant-pg-")
+    user = "postgres" if os.geteuid() == 0 else None
+    as_user = ["runuser", "-u", user, "--"] if user else []
+    if user:
+        shutil.chown(pgdata, user)
+    initdb = [find_binary("initdb"), "-D", f"{pgdata}/data", "-U", "rasa", "-A", "trust", "-E", "UTF8", "--no-sync"]
+    subprocess.run(as_user + initdb, check=True, capture_output=True, timeout=120)
+    supervisor.spawn(name, as_user + [find_binary("postgres"), "-D", f"{pgdata}/data", "-p", str(port), "-k", pgdata,
+                                      "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+                     log=logdir / f"{name}.log", cwd=ROOT, stop_signal=signal.SIGINT)
+    psql = [find_binary("psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "rasa", "-d", "postgres"]
+    supervisor.wait_until(lambda: subprocess.run(psql + ["-c", "select 1"], capture_output=True, timeout=5).returncode == 0,
+                          name, 60)
+    subprocess.run(psql + ["-c", "CREATE DATABASE rasa"], check=True, capture_output=True, timeout=30)
+    return f"postgresql://rasa@127.0.0.1:{port}/rasa", pgdata
+
+
 class Cluster:
     def __init__(self, workdir: Path, model: Path, rasa: int = 2, actions: int = 2, port: Optional[int] = None,
-                 postgres_url: str = "", redis_url: str = "", extra_env: Optional[Dict[str, str]] = None) -> None:
+                 postgres_url: str = "", redis_url: str = "", extra_env: Optional[Dict[str, str]] = None,
+                 supervisor: Optional[Supervisor] = None) -> None:
         self.workdir, self.model, self.n_rasa, self.n_actions = workdir, model, rasa, actions
         self.port = port or free_port()
         self.actions_port = free_port()
         self.postgres_url, self.redis_url = postgres_url, redis_url
         self.extra_env = extra_env or {}
-        self.procs: Dict[str, subprocess.Popen] = {}
+        self.supervisor = supervisor or Supervisor(on_log=log)
+        self.procs = self.supervisor.procs
         self.rasa_ports: List[int] = []
         self.pgdata: Optional[str] = None
         workdir.mkdir(parents=True, exist_ok=True)
@@ -95,41 +109,22 @@ class Cluster:
         return f"http://127.0.0.1:{self.rasa_ports[i]}"
 
     # ------------------------------------------------------------------------------------------ processes
-    def _spawn(self, name: str, cmd: List[str], env: Optional[Dict[str, str]] = None, user: Optional[str] = None) -> subprocess.Popen:
-        logfile = self.workdir / f"{name}.log"
-        if user and os.geteuid() == 0:
-            cmd = ["runuser", "-u", user, "--"] + cmd
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env or os.environ.copy(), stdout=logfile.open("wb"),
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs[name] = proc
-        return proc
+    # stop order (highest first): the Rasa replicas drain the requests they are answering (nginx, which
+    # also carries their action calls, still runs; a new client request gets 502 and can be retried), then
+    # nginx finishes what it carries (SIGQUIT: graceful), then the action servers, then the stores
+    LAYERS = {"rasa": 3, "nginx": 2, "actions": 1}
 
-    def _start_postgres(self) -> str:
-        port = free_port()
-        # its own directory under /tmp: the server refuses to run as root and must be able to reach it
-        self.pgdata = tempfile.mkdtemp(prefix="assistant-pg-")
-        user = "postgres" if os.geteuid() == 0 else None
-        if user:
-            shutil.chown(self.pgdata, user)
-        initdb = [find_binary("initdb"), "-D", f"{self.pgdata}/data", "-U", "rasa", "-A", "trust", "-E", "UTF8", "--no-sync"]
-        subprocess.run((["runuser", "-u", user, "--"] if user else []) + initdb, check=True, capture_output=True, timeout=120)
-        proc = self._spawn("postgres", [find_binary("postgres"), "-D", f"{self.pgdata}/data", "-p", str(port), "-k", self.pgdata,
-                                        "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"], user=user)
-
-        def ready() -> bool:
-            return subprocess.run([find_binary("psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "rasa", "-d", "postgres",
-                                   "-c", "select 1"], capture_output=True, timeout=5).returncode == 0
-        wait_until(ready, "postgres", proc, 60, self.workdir / "postgres.log")
-        subprocess.run([find_binary("psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "rasa", "-d", "postgres",
-                        "-c", "CREATE DATABASE rasa"], check=True, capture_output=True, timeout=30)
-        return f"postgresql://rasa@127.0.0.1:{port}/rasa"
+    def _spawn(self, name: str, cmd: List[str], env: Optional[Dict[str, str]] = None,
+               stop_signal: int = signal.SIGTERM) -> subprocess.Popen:
+        return self.supervisor.spawn(name, cmd, log=self.workdir / f"{name}.log", env=env, cwd=ROOT,
+                                     stop_signal=stop_signal, layer=self.LAYERS.get(name.split("-")[0], 0))
 
     def _start_redis(self) -> str:
         port = free_port()
-        proc = self._spawn("redis", [find_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no", "--dir", str(self.workdir)])
+        self._spawn("redis", [find_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
+                              "--save", "", "--appendonly", "no", "--dir", str(self.workdir)])
         import redis
-        wait_until(lambda: redis.Redis(port=port, socket_timeout=1).ping(), "redis", proc, 30, self.workdir / "redis.log")
+        self.supervisor.wait_until(lambda: redis.Redis(port=port, socket_timeout=1).ping(), "redis", 30)
         return f"redis://127.0.0.1:{port}/0"
 
     def rasa_env(self) -> Dict[str, str]:
@@ -141,11 +136,11 @@ class Cluster:
                     DB_USER=db.username or "rasa", DB_PASSWORD=db.password or "",
                     REDIS_HOST=cache.hostname or "127.0.0.1", REDIS_PORT=str(cache.port or 6379),
                     REDIS_DB=(cache.path.lstrip("/") or "0"), REDIS_PASSWORD=cache.password or "", REDIS_URL=self.redis_url,
-                    ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook", **self.extra_env)
+                    ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook", **SANIC_STOP_ENV, **self.extra_env)
 
     def start_rasa(self, i: int) -> None:
         name = f"rasa-{i}"
-        cmd = [str(BIN / "rasa"), "run", "--port", str(self.rasa_ports[i]), "--interface", "127.0.0.1",
+        cmd = [str(BIN / "python"), "-m", "components.server", "run", "--port", str(self.rasa_ports[i]), "--interface", "127.0.0.1",
                "--model", str(self.model), "--endpoints", str(ROOT / "endpoints.scaleout.yml"),
                "--credentials", str(ROOT / "credentials.yml")]
         env = self.rasa_env()
@@ -155,8 +150,7 @@ class Cluster:
 
     def wait_rasa(self, i: int, seconds: float = 300) -> None:
         # Rasa loads the model before it accepts connections: an answer from "/" means ready
-        wait_until(lambda: http_ok(f"{self.replica_url(i)}/"), f"rasa-{i}", self.procs[f"rasa-{i}"], seconds,
-                   self.workdir / f"rasa-{i}.log")
+        self.supervisor.wait_until(lambda: http_ok(f"{self.replica_url(i)}/"), f"rasa-{i}", seconds)
 
     def _write_nginx(self) -> Path:
         conf = self.workdir / "nginx.conf"
@@ -210,7 +204,7 @@ http {{
         t0 = time.time()
         if not self.postgres_url:
             log("starting PostgreSQL (tracker store)...")
-            self.postgres_url = self._start_postgres()
+            self.postgres_url, self.pgdata = start_postgres(self.supervisor, self.workdir)
         if not self.redis_url:
             log("starting Redis (lock store, WeChat state)...")
             self.redis_url = self._start_redis()
@@ -222,35 +216,22 @@ http {{
         for i in range(self.n_rasa):
             self.start_rasa(i)
         conf = self._write_nginx()
-        nginx = self._spawn("nginx", [find_binary("nginx"), "-c", str(conf), "-p", str(self.workdir)])
+        self._spawn("nginx", [find_binary("nginx"), "-c", str(conf), "-p", str(self.workdir)], stop_signal=signal.SIGQUIT)
         for i, port in enumerate(self.action_ports):
-            wait_until(lambda port=port: http_ok(f"http://127.0.0.1:{port}/health"), f"actions-{i}",
-                       self.procs[f"actions-{i}"], 120, self.workdir / f"actions-{i}.log")
+            self.supervisor.wait_until(lambda port=port: http_ok(f"http://127.0.0.1:{port}/health"), f"actions-{i}", 120)
         for i in range(self.n_rasa):
             self.wait_rasa(i)
             log(f"rasa-{i} ready on {self.replica_url(i)}")
-        wait_until(lambda: http_ok(f"{self.url}/webhooks/rest/"), "nginx", nginx, 30, self.workdir / "nginx-error.log")
+        self.supervisor.wait_until(lambda: http_ok(f"{self.url}/webhooks/rest/"), "nginx", 30)
         log(f"ready in {time.time() - t0:.0f}s: {self.url} (logs in {self.workdir})")
         return self
 
     def kill(self, name: str) -> None:
         """SIGKILL one process (a crash, not a shutdown)."""
-        proc = self.procs[name]
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+        self.supervisor.kill(name)
 
     def stop(self) -> None:
-        for name, proc in reversed(list(self.procs.items())):
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-        for name, proc in self.procs.items():
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        self.supervisor.stop()
         if self.pgdata:
             shutil.rmtree(self.pgdata, ignore_errors=True)
 
@@ -270,17 +251,24 @@ def main() -> None:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="assistant-cluster-"))
     cluster = Cluster(workdir, Path(model.stdout.strip().splitlines()[-1]), args.rasa, args.actions, args.port,
                       args.postgres_url, args.redis_url)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    cluster.supervisor.handle_signals()
+    status = 0
     try:
         cluster.start()
         log(f"REST: {cluster.url}/webhooks/rest/webhook   web chat: {cluster.url}/webhooks/webchat/demo   Ctrl-C stops")
-        while all(p.poll() is None for p in cluster.procs.values()):
-            time.sleep(1)
-        log("a process exited; stopping (see the logs)")
-    except KeyboardInterrupt:
+        exited = cluster.supervisor.watch()
+        if exited:
+            log(f"{exited} exited with status {cluster.procs[exited].returncode}; stopping (see {workdir})")
+            status = 1
+    except StopRequested:
         pass
+    except RuntimeError as e:
+        log(f"{e}; stopping")
+        status = 1
     finally:
         cluster.stop()
+        log("stopped")
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from scripts.cluster import free_port
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
+RASA_SERVER = [str(VENV_BIN / "python"), "-m", "components.server", "run"]      # as `make run` starts it
 
 
 def wait_up(url: str, proc: subprocess.Popen, seconds: float, log: Path) -> float:
@@ -98,7 +99,7 @@ def bot(model: Path, tmp_path_factory) -> Bot:
         procs.append(subprocess.Popen([str(VENV_BIN / "rasa"), "run", "actions", "--port", str(aport)], cwd=ROOT, env=env(),
                                       stdout=alog.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
         wait_up(f"http://127.0.0.1:{aport}/health", procs[-1], 120, alog)
-        procs.append(subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
+        procs.append(subprocess.Popen(RASA_SERVER + ["--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
                                        "--model", str(model), "--endpoints", str(tmp / "endpoints.yml"),
                                        "--credentials", str(ROOT / "credentials.yml")], cwd=ROOT,
                                       env=dict(env(), SANIC_WORKERS=str(WORKERS), STATE_DB=str(tmp / "state.db")),
@@ -120,7 +121,7 @@ def bot(model: Path, tmp_path_factory) -> Bot:
 def start_rasa_server(model: Path, endpoints: Path, log: Path) -> tuple:
     """Another Rasa server process on the given endpoints (same tracker store); returns (url, process)."""
     port = free_port()
-    proc = subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--enable-api", "--port", str(port), "--interface", "127.0.0.1",
+    proc = subprocess.Popen(RASA_SERVER + ["--enable-api", "--port", str(port), "--interface", "127.0.0.1",
                              "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
                             cwd=ROOT, env=env(), stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
     wait_up(f"http://127.0.0.1:{port}/status", proc, 300, log)

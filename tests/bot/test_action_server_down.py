@@ -18,11 +18,14 @@ def test_an_unreachable_action_server_gets_an_apology_in_the_users_language(bot,
     url, proc = start_rasa_server(bot.model, tmp_path / "endpoints.yml", ARTIFACTS / "rasa_server_no_actions.log")
     try:
         down = Bot(url, tmp_path, bot.model)
-        english = down.say("UK phone number for Office 365", f"down-{uuid.uuid4().hex[:6]}")
+        sender = f"down-{uuid.uuid4().hex[:6]}"
+        english = down.say("UK phone number for Office 365", sender)
         chinese = down.say("世纪互联的 Office 365 电话是多少", f"down-{uuid.uuid4().hex[:6]}")
         assert any("something went wrong on my side" in m.get("text", "") for m in english), english
         assert any("抱歉，我这边出了点问题" in m.get("text", "") for m in chinese), chinese
         assert sum("something went wrong" in m.get("text", "") for m in english) == 1        # one apology
+        stored = [e.get("text") or "" for e in down.tracker(sender)["events"] if e["event"] == "bot"]
+        assert sum("something went wrong on my side" in t for t in stored) == 1                # and it is stored
         assert down.say("hello", f"down-{uuid.uuid4().hex[:6]}")                # rule answers need no action server
     finally:
         stop(proc)

@@ -170,3 +170,37 @@ def test_two_processes_sharing_the_database_stay_coherent(tmp_path):
             got = await store.retrieve("u")
             assert dicts(got) == dicts(await plain.retrieve("u")) and got.get_slot("country") == "c5"
     asyncio.run(scenario())
+
+
+def test_stores_opening_one_new_database_create_its_tables_one_at_a_time(tmp_path, caplog):
+    """The workers of `make run` open the same new file at once: the second waits for the first's tables
+    instead of racing it (and logging "Could not create tables" at ERROR)."""
+    import threading
+
+    from components.sqlite import schema_lock
+
+    db = str(tmp_path / "new.db")
+    opened = []
+    with schema_lock(db):
+        worker = threading.Thread(target=lambda: opened.append(CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)))
+        worker.start()
+        worker.join(1.0)
+        assert opened == []                                     # it waits while another process creates them
+    worker.join(30)
+    assert len(opened) == 1
+    barrier = threading.Barrier(4)
+
+    def open_fresh(path):
+        barrier.wait()
+        opened.append(CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=path))
+    fresh = str(tmp_path / "fresh.db")
+    threads = [threading.Thread(target=open_fresh, args=(fresh,)) for _ in range(4)]
+    with caplog.at_level("ERROR"):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert len(opened) == 5
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+    with sqlalchemy.create_engine(f"sqlite:///{fresh}").connect() as c:
+        assert c.execute(sqlalchemy.text("SELECT count(*) FROM events")).scalar() == 0     # the table exists

@@ -1,0 +1,131 @@
+"""Servers started together and stopped together, within a bound: the process supervision of `make run`
+(scripts/run.py) and `make scaleout` (scripts/cluster.py).
+
+Each child runs in a session of its own, so a signal to the launcher's process group (Ctrl-C in a
+terminal, `kill -TERM -PGID`, systemd, Kubernetes, CI) reaches the launcher alone, and the launcher stops
+the children in one known order: layer by layer, the front first (a child's `layer`: the servers that
+answer clients stop before the servers they call, so a request in flight still finishes its calls), each
+child's stop signal to its whole process group, one shared deadline, then SIGKILL for whatever is left. Signals that arrive while it stops only mark the stop as requested
+(make forwards SIGTERM a second time; the old shell recipe re-entered its own trap on it and crashed).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# How long a stopping Sanic server (Rasa, the action server) waits for open connections, such as web chat
+# sockets, before it closes them: well inside the supervisor's stop timeout (Sanic's default is 15 s).
+SANIC_STOP_ENV = {"SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": "5"}
+
+
+class StopRequested(Exception):
+    """A stop signal arrived while the supervisor was waiting for something to start."""
+
+
+class Supervisor:
+    def __init__(self, stop_timeout: float = 12.0, on_log: Callable[[str], None] = print) -> None:
+        self.stop_timeout = stop_timeout
+        self.log = on_log
+        self.procs: Dict[str, subprocess.Popen] = {}
+        self.stop_signals: Dict[str, int] = {}
+        self.layers: Dict[str, int] = {}
+        self.logs: Dict[str, Optional[Path]] = {}
+        self.stop_requested: Optional[int] = None      # the first stop signal received
+
+    # ------------------------------------------------------------------------------------------- signals
+    def handle_signals(self) -> None:
+        """Stop signals mark the stop as requested; the waiting loops below notice it."""
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame) -> None:
+        if self.stop_requested is None:
+            self.stop_requested = signum
+
+    def check(self) -> None:
+        if self.stop_requested is not None:
+            raise StopRequested(signal.Signals(self.stop_requested).name)
+
+    # ---------------------------------------------------------------------------------------- processes
+    def spawn(self, name: str, cmd: List[str], *, log: Optional[Path] = None, env: Optional[Dict[str, str]] = None,
+              cwd: Optional[Path] = None, stop_signal: int = signal.SIGTERM, layer: int = 0) -> subprocess.Popen:
+        """Start `cmd` in its own session; output to `log`, or to this process's own output when None.
+        Higher layers stop first."""
+        self.check()
+        out = log.open("wb") if log else None
+        try:
+            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        finally:
+            if out:
+                out.close()
+        self.procs[name], self.stop_signals[name], self.logs[name], self.layers[name] = proc, stop_signal, log, layer
+        return proc
+
+    def wait_until(self, check: Callable[[], bool], what: str, seconds: float) -> None:
+        """Wait for `check()` to hold; fails if the process named `what` exits, time runs out or a stop is
+        requested."""
+        proc, logfile = self.procs.get(what), self.logs.get(what)
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            self.check()
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{what} exited with {proc.returncode}" + (f"; see {logfile}" if logfile else ""))
+            try:
+                if check():
+                    return
+            except Exception:  # noqa: BLE001 - not up yet
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"{what} not up after {seconds:.0f}s" + (f"; see {logfile}" if logfile else ""))
+
+    def watch(self) -> Optional[str]:
+        """Block until a stop is requested (returns None) or a child exits (returns its name)."""
+        while self.stop_requested is None:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    return name
+            time.sleep(0.2)
+        return None
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one child's process group (a crash, not a shutdown)."""
+        proc = self.procs[name]
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait(10)
+
+    def stop(self) -> List[str]:
+        """Stop every child, layer by layer from the highest: its stop signal, then a wait for the layer to
+        end; SIGKILL for whatever still runs at the deadline. Returns the names that had to be killed."""
+        deadline = time.time() + self.stop_timeout
+        for layer in sorted(set(self.layers.values()), reverse=True):
+            names = [name for name in self.procs if self.layers[name] == layer]
+            for name in names:
+                if self.procs[name].poll() is None:
+                    _signal_group(self.procs[name], self.stop_signals[name])
+            for name in names:
+                try:
+                    self.procs[name].wait(max(0.0, deadline - time.time()))
+                except subprocess.TimeoutExpired:
+                    pass
+        killed = [name for name, proc in self.procs.items() if proc.poll() is None]
+        for name in killed:
+            self.log(f"{name} did not stop within {self.stop_timeout:.0f}s: killed")
+            _signal_group(self.procs[name], signal.SIGKILL)
+            self.procs[name].wait(10)
+        # what a child left running in its group (its own children) ends with it
+        for proc in self.procs.values():
+            _signal_group(proc, signal.SIGKILL)
+        return killed
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
