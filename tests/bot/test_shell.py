@@ -6,17 +6,29 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pexpect
+import pytest
 
 from .conftest import ROOT, free_port
 
 
-def spawn(args, home):
-    env = dict(os.environ, HOME=str(home), PYTHONPATH=str(ROOT), TERM="dumb")
-    return pexpect.spawn(sys.executable, ["-m", "channels.shell", *args], cwd=str(ROOT), env=env,
-                         encoding="utf-8", timeout=60, dimensions=(50, 200))
+@pytest.fixture
+def spawn():
+    """Starts the shell in a pseudo-terminal; whatever a test started is closed when it ends, pass or fail."""
+    started = []
+
+    def start(args, home):
+        env = dict(os.environ, HOME=str(home), PYTHONPATH=str(ROOT), TERM="dumb")
+        started.append(pexpect.spawn(sys.executable, ["-m", "channels.shell", *args], cwd=str(ROOT), env=env,
+                                     encoding="utf-8", timeout=60, dimensions=(50, 200)))
+        return started[-1]
+    try:
+        yield start
+    finally:
+        for p in started:
+            p.close(force=True)
 
 
-def test_interactive_session_buttons_language_restart_quit(bot, tmp_path):
+def test_interactive_session_buttons_language_restart_quit(bot, tmp_path, spawn):
     p = spawn(["--url", bot.url, "--sender", "shell-test"], tmp_path)
     p.expect("Connected to")
     p.expect("you> ")
@@ -48,14 +60,14 @@ def test_interactive_session_buttons_language_restart_quit(bot, tmp_path):
     assert "what number should I call?" in (tmp_path / ".support_shell_history").read_text()
 
 
-def test_one_shot_mode_prints_the_answer(bot, tmp_path):
+def test_one_shot_mode_prints_the_answer(bot, tmp_path, spawn):
     p = spawn(["--url", bot.url, "--message", "世纪互联的 Office 365 热线"], tmp_path)
     p.expect(pexpect.EOF)
     p.close()
     assert "400-089-0365" in p.before and p.exitstatus == 0
 
 
-def test_server_down_is_a_clear_message_and_exit_code_3(tmp_path):
+def test_server_down_is_a_clear_message_and_exit_code_3(tmp_path, spawn):
     p = spawn(["--url", f"http://127.0.0.1:{free_port()}", "--message", "hi"], tmp_path)
     p.expect("Can't reach the assistant")
     p.expect(pexpect.EOF)
@@ -63,7 +75,7 @@ def test_server_down_is_a_clear_message_and_exit_code_3(tmp_path):
     assert p.exitstatus == 3
 
 
-def test_an_empty_answer_is_reported_and_exit_code_4(tmp_path):
+def test_an_empty_answer_is_reported_and_exit_code_4(tmp_path, spawn):
     class Empty(BaseHTTPRequestHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -89,7 +101,7 @@ def test_an_empty_answer_is_reported_and_exit_code_4(tmp_path):
         server.shutdown()
 
 
-def test_empty_one_shot_message_is_a_usage_error(tmp_path):
+def test_empty_one_shot_message_is_a_usage_error(tmp_path, spawn):
     p = spawn(["--message", "  "], tmp_path)
     p.expect(pexpect.EOF)
     p.close()

@@ -190,6 +190,8 @@ def test_make_run_stops_whole_with_conversations_in_flight(model, tmp_path, work
         output = log.read_text(errors="replace")
         assert output.count("Rasa server is up and running") == workers
         assert [line for line in output.splitlines() if ERROR_LINE.search(line)] == []   # neither the start nor the stop
+        actions = (ROOT / "action_server.log").read_text(errors="replace")          # make run's action-server log
+        assert [line for line in actions.splitlines() if ERROR_LINE.search(line)] == []
     finally:
         kill_all(proc)
 
@@ -211,13 +213,14 @@ def test_make_run_stops_while_its_workers_are_still_loading(model, tmp_path):
         kill_all(proc)
 
 
-def test_make_scaleout_stops_whole_with_conversations_in_flight(model, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_make_scaleout_stops_whole_with_conversations_in_flight(model, tmp_path, sig):
     """`make scaleout` on a database of the test's own (so the stored turns can be read after the stop)."""
     db, pgdata = Supervisor(), ""
     try:
         postgres_url, pgdata = start_postgres(db, tmp_path)
         port = free_port()
-        log = ARTIFACTS / "make_scaleout.log"
+        log = ARTIFACTS / f"make_scaleout_{sig.name}.log"
         proc = make(["scaleout", f"SCALEOUT_PORT={port}"], log, {"POSTGRES_URL": postgres_url})
         try:
             url = f"http://127.0.0.1:{port}"
@@ -225,17 +228,17 @@ def test_make_scaleout_stops_whole_with_conversations_in_flight(model, tmp_path)
             while "ready in" not in log.read_text(errors="replace"):
                 assert proc.poll() is None and time.time() < deadline, log.read_text(errors="replace")[-3000:]
                 time.sleep(0.5)
-            load = Load(url, "scaleout-stop").start()
-            status, seconds, alive = stop(proc, signal.SIGTERM)
+            load = Load(url, f"scaleout-{sig.name}").start()
+            status, seconds, alive = stop(proc, sig)
             load.join()
             assert alive == [], alive
             assert seconds < STOP_BOUND, seconds
-            assert status in (0, -signal.SIGTERM), status
+            assert status in (0, -sig), status
             assert_stored(load.answered, postgres_events(postgres_url))
             output = log.read_text(errors="replace")
             assert [line for line in output.splitlines() if ERROR_LINE.search(line)] == []
             workdir = Path(re.search(r"logs in (\S+)\)", output).group(1))
-            for replica in sorted(workdir.glob("rasa-*.log")):
+            for replica in sorted(workdir.glob("rasa-*.log")) + sorted(workdir.glob("actions-*.log")):
                 errors = [line for line in replica.read_text(errors="replace").splitlines() if ERROR_LINE.search(line)]
                 assert errors == [], (replica.name, errors[:5])
         finally:
