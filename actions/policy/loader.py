@@ -322,7 +322,8 @@ class _Loader:
         sides = []
         for i, s in enumerate(_get(d, "sides", where, list)):
             src = self.source(s, f"{where}.sides[{i}]")
-            sides.append(ConflictSide(src.doc, src.section, _get(s, "says", f"{where}.sides[{i}]")))
+            sides.append(ConflictSide(src.doc, src.section, _get(s, "says", f"{where}.sides[{i}]"),
+                                      bool(s.get("absent", False))))
         if len(sides) < 2:
             _fail(f"{where}.sides", "a conflict has at least two sides")
         winner = _get(d, "winner", where)

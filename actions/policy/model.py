@@ -228,7 +228,8 @@ class LanguageSupport:
 class ConflictSide:
     doc: str
     section: str
-    says: str
+    says: str                 # verbatim from the section, or, with `absent`, what the section does not say
+    absent: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Check the fact base against the source documents it cites.
 
-Every quote must occur verbatim in its document, every cited section heading must exist there, and every
-phone number and URL must be written in at least one document. Used by the test suite and by
+Every quote must occur verbatim in the section its fact cites (`source`), every cited section heading must
+exist in its document, and every phone number and URL must be written in at least one document. Used by the test suite and by
 `python -m actions.policy check`. The zh-CN page repeats the English text in `sxs-lookup` spans; those are
 stripped before matching, as the seeds README says.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from .model import Facts, Source
 
@@ -33,18 +33,46 @@ def document_text(facts: Facts, doc_id: str, sources_dir: Path = SOURCES_DIR) ->
     return _read(str(sources_dir / facts.documents[doc_id].file))
 
 
+def _heading(line: str) -> str:
+    return re.sub(r"<[^>]+>|\[|\]\(#[^)]*\)", "", clean(line.lstrip("#"))).strip()
+
+
 def headings(facts: Facts, doc_id: str, sources_dir: Path = SOURCES_DIR) -> List[str]:
-    out = []
-    for line in document_text(facts, doc_id, sources_dir).splitlines():
-        if line.startswith("#"):
-            out.append(re.sub(r"<[^>]+>|\[|\]\(#[^)]*\)", "", clean(line.lstrip("#"))).strip())
-    return out
+    return [_heading(line) for line in document_text(facts, doc_id, sources_dir).splitlines() if line.startswith("#")]
+
+
+@lru_cache(maxsize=8)
+def _sections(text: str) -> Tuple[Tuple[str, str], ...]:
+    """(heading, cleaned text up to the next heading) in document order. The text a `::: moniker` line opens
+    (a cloud variant's untitled introduction) belongs to the page's title section, as a reader sees it."""
+    out, title, current, lines = [], None, None, []
+    for line in text.splitlines():
+        if line.startswith("#") or (line.startswith(":::") and title is not None):
+            if current is not None:
+                out.append((current, clean("\n".join(lines))))
+            current, lines = (_heading(line), []) if line.startswith("#") else (title, [])
+            title = title or current
+        else:
+            lines.append(line)
+    if current is not None:
+        out.append((current, clean("\n".join(lines))))
+    return tuple(out)
+
+
+def _title(facts: Facts, source: Source) -> str:
+    doc = facts.documents[source.doc]
+    return (facts.section_titles_zh.get(source.section, source.section) if doc.lang == "zh" else source.section).strip()
 
 
 def section_exists(facts: Facts, source: Source, sources_dir: Path = SOURCES_DIR) -> bool:
-    doc = facts.documents[source.doc]
-    title = facts.section_titles_zh.get(source.section, source.section) if doc.lang == "zh" else source.section
-    return any(h.strip() == title.strip() for h in headings(facts, source.doc, sources_dir))
+    return _title(facts, source) in headings(facts, source.doc, sources_dir)
+
+
+def quote_in_section(facts: Facts, source: Source, quote: str, sources_dir: Path = SOURCES_DIR) -> bool:
+    """True when `quote` stands in the cited section (a heading that occurs in several variant blocks counts
+    with the text of each)."""
+    title = _title(facts, source)
+    return any(h == title and clean(quote) in t for h, t in _sections(document_text(facts, source.doc, sources_dir)))
 
 
 def quote_in(facts: Facts, doc_id: str, quote: str, sources_dir: Path = SOURCES_DIR) -> bool:
@@ -58,9 +86,12 @@ def verify(facts: Facts, sources_dir: Path = SOURCES_DIR) -> List[str]:
         if not (sources_dir / doc.file).exists():
             return [f"documents[{doc.id}]: {sources_dir / doc.file} not found"]
 
-    def check_quote(where: str, doc_id: str, quote: str) -> None:
+    def check_quote(where: str, doc_id: str, quote: str, section: Source = None) -> None:
         if quote and not quote_in(facts, doc_id, quote, sources_dir):
             problems.append(f"{where}: quote not found in {facts.documents[doc_id].file}: {quote[:80]!r}")
+        elif quote and section is not None and section_exists(facts, section, sources_dir) \
+                and not quote_in_section(facts, section, quote, sources_dir):
+            problems.append(f"{where}: quote not in its cited section {section.section!r}: {quote[:80]!r}")
 
     zh_doc = next((d.id for d in facts.documents.values() if d.lang == "zh"), None)
     groups: Dict[str, list] = {
@@ -74,10 +105,11 @@ def verify(facts: Facts, sources_dir: Path = SOURCES_DIR) -> List[str]:
             for src in fact.sources:
                 if not section_exists(facts, src, sources_dir):
                     problems.append(f"{where}: section {src.section!r} not found in {facts.documents[src.doc].file}")
-            check_quote(where, fact.source.doc, fact.quote)
+            check_quote(where, fact.source.doc, fact.quote, fact.source)
             if fact.quote_zh:
-                zh_sources = [s.doc for s in fact.sources if facts.documents[s.doc].lang == "zh"] or [zh_doc]
-                check_quote(f"{where}.quote_zh", zh_sources[0], fact.quote_zh)
+                zh_sources = [s for s in fact.sources if facts.documents[s.doc].lang == "zh"]
+                check_quote(f"{where}.quote_zh", zh_sources[0].doc if zh_sources else zh_doc, fact.quote_zh,
+                            zh_sources[0] if zh_sources else None)
     for scheme in facts.schemes.values():
         docs = [s.doc for s in scheme.sources]
         for lv in scheme.levels:
@@ -88,7 +120,7 @@ def verify(facts: Facts, sources_dir: Path = SOURCES_DIR) -> List[str]:
                 if not any(facts.documents[d].lang == lang and quote_in(facts, d, text, sources_dir) for d in docs):
                     problems.append(f"severity_schemes[{scheme.id}].levels[{lv.id}]: {lang} text not in sources: {text[:60]!r}")
     for b in facts.business_hours:
-        check_quote(f"business_hours[{b.id}]", b.source.doc, b.quote)
+        check_quote(f"business_hours[{b.id}]", b.source.doc, b.quote, b.source)
     meta = facts.language_meta
     for ls in facts.language_support:
         check_quote(f"language_support[{ls.id}]", meta["source"].doc, ls.quote)
@@ -111,4 +143,6 @@ def verify(facts: Facts, sources_dir: Path = SOURCES_DIR) -> List[str]:
         for side in conflict.sides:
             if not section_exists(facts, Source(side.doc, side.section), sources_dir):
                 problems.append(f"conflicts[{conflict.id}]: section {side.section!r} not in {side.doc}")
+            elif not side.absent and not quote_in_section(facts, Source(side.doc, side.section), side.says, sources_dir):
+                problems.append(f"conflicts[{conflict.id}]: {side.doc} side not verbatim in {side.section!r}: {side.says[:60]!r}")
     return problems

@@ -1,0 +1,113 @@
+"""Rows the fact audit (../shared/docs/fact_audit.md) questioned, each fixed and pinned here with the
+document text that settles it, and the mechanisms that now catch such rows in the whole fact base."""
+import dataclasses
+
+import pytest
+
+from actions.policy import Query
+from actions.policy.model import ConflictSide, Source
+from actions.policy.sources import clean, document_text, quote_in_section, verify
+
+
+def section_text(facts, doc, heading):
+    """The cleaned text of one section (all its occurrences, for a heading repeated by variant blocks)."""
+    from actions.policy.sources import _sections
+    return " ".join(t for h, t in _sections(document_text(facts, doc)) if h == heading)
+
+
+# ---------------------------------------------------------------------------------------- mechanisms
+def test_the_fact_base_is_pinned_section_by_section(facts):
+    assert verify(facts) == []
+
+
+def test_a_quote_outside_its_cited_section_is_reported(facts):
+    """Rows 1 and 3 of the audit: a verbatim quote cited to the wrong section of the right document."""
+    phone = next(p for p in facts.phones if p.id == "ce_21v")
+    moved = dataclasses.replace(phone, source=Source("ce_21v", "Presales support"))
+    problems = verify(dataclasses.replace(facts, phones=tuple(moved if p is phone else p for p in facts.phones)))
+    assert problems == ["phones[ce_21v]: quote not in its cited section 'Presales support': "
+                        f"{phone.quote[:80]!r}"]
+
+
+def test_a_conflict_side_must_quote_its_section(facts):
+    """Rows 2 and 4: a side's `says` is the document's own text (or a declared absence)."""
+    conflict = facts.conflicts["dynamics_premier_portal"]
+    paraphrased = dataclasses.replace(conflict, sides=(ConflictSide(conflict.sides[0].doc, conflict.sides[0].section,
+                                                                    "Premier Support / Unified Support: Services Hub"),)
+                                      + conflict.sides[1:])
+    problems = verify(dataclasses.replace(facts, conflicts={**facts.conflicts, conflict.id: paraphrased}))
+    assert len(problems) == 1 and problems[0].startswith("conflicts[dynamics_premier_portal]: d365_overview side not verbatim")
+
+
+def test_a_moniker_blocks_introduction_belongs_to_the_title_section(facts):
+    intro = section_text(facts, "m365_contact", "Ways to contact support for business products - Admin Help")
+    assert "This article applies to customers of Office 365 Germany" in intro
+    assert "Issues that originate in customer networks fall outside" in intro
+    assert "Issues that originate in customer networks" not in section_text(facts, "m365_contact", "Phone support")
+
+
+# ----------------------------------------------------------------------------------- the rows, fixed
+def test_row1_partner_note_quotes_its_own_section(facts):
+    note = facts.notes["d365_partners"]
+    assert quote_in_section(facts, note.source, note.quote)
+    assert "Delegated Administrator" in section_text(facts, "d365_overview", note.source.section)
+    # the Partner Center sentence stands in the plan section, cited as `also`
+    also = note.also[0]
+    assert "Microsoft partners should use the [Partner Center portal]" in section_text(facts, also.doc, also.section)
+
+
+def test_row2_in_store_support_is_cited_where_004_has_it(facts):
+    zh, en = facts.conflicts["m365_in_store_support"].sides
+    assert zh.section == "In-store support" and quote_in_section(facts, Source(zh.doc, zh.section), zh.says)
+    assert en.absent and "Microsoft Store" not in clean(document_text(facts, "m365_contact"))
+
+
+def test_row3_ce_21v_hotline_quotes_the_technical_section(facts):
+    phone = next(p for p in facts.phones if p.id == "ce_21v")
+    assert phone.source.section == "Assisted technical support through 21Vianet"
+    assert "calling the support hotline at +86 400-089-0365" in phone.quote
+    assert "The billing and subscription support telephone number is +86 400-089-0365" in \
+        section_text(facts, "ce_21v", phone.also[0].section)
+
+
+@pytest.mark.parametrize("note", ["d365_admin_roles", "d365_how_to_not_break_fix"])
+def test_row5_worldwide_dynamics_rules_are_not_said_for_21vianet(facts, router, note):
+    """Only the worldwide Support overview (003) states them; 000 and 001 say nothing of the kind."""
+    assert facts.notes[note].applies.get("cloud") == frozenset(["worldwide"])
+    china = router.route(Query(product="d365_ce", cloud="21v"))
+    assert note not in [n.id for n in china.notes]
+    worldwide = router.route(Query(product="d365_ce", cloud="worldwide"))
+    assert note in [n.id for n in worldwide.notes]
+    for doc in ("fo_21v", "ce_21v"):
+        text = clean(document_text(facts, doc))
+        assert "Power Platform admin roles" not in text and "break-fix" not in text
+
+
+def test_row5_account_details_note_is_for_worldwide_and_germany_not_21vianet(facts, router):
+    assert "Admins, have your account details ready when you call" in \
+        section_text(facts, "m365_contact", "Get assisted support")                      # the Germany block
+    call_21v = section_text(facts, "m365_contact", "Call support")                        # the 21Vianet block
+    assert call_21v and "account details" not in call_21v
+    ids = lambda q: [n.id for n in router.route(q).notes]                                 # noqa: E731
+    assert "m365_account_details" in ids(Query(product="m365", cloud="worldwide", country="us"))
+    assert "m365_account_details" in ids(Query(product="m365", cloud="germany", country="de"))
+    assert "m365_account_details" not in ids(Query(product="m365", cloud="21v"))
+
+
+def test_row8_germany_billing_hours_are_not_said_for_pre_sales(facts, router):
+    text = section_text(facts, "m365_contact", "Get assisted support")
+    assert "Billing Support:" in text and "Pre-sales" not in text and "pre-sales" not in text
+    presales = router.route(Query(product="m365", cloud="germany", country="de", support_type="presales"))
+    assert "germany_billing" not in [h.hours.id for h in presales.hours.rows]
+    billing = router.route(Query(product="m365", cloud="germany", country="de", support_type="billing"))
+    assert [h.hours.id for h in billing.hours.rows] == ["germany_billing"]
+
+
+def test_row9_lcs_is_the_pages_one_way_to_open_any_request(facts):
+    """Proven, not changed: 000's Assisted Support section links "Open a support request" to LCS without
+    restricting it to technical issues, and the page names no other online channel, so LCS serves billing
+    requests too."""
+    portal = next(p for p in facts.portals if p.id == "fo_21v_lcs")
+    assert Source("fo_21v", "Assisted Support") in portal.also
+    assert "[Open a support request](https://lcs.dynamics.cn/)" in section_text(facts, "fo_21v", "Assisted Support")
+    assert clean(document_text(facts, "fo_21v")).count("](https://") == 3    # LCS (twice) and the MSDN forum
