@@ -111,3 +111,17 @@ def test_row9_lcs_is_the_pages_one_way_to_open_any_request(facts):
     assert Source("fo_21v", "Assisted Support") in portal.also
     assert "[Open a support request](https://lcs.dynamics.cn/)" in section_text(facts, "fo_21v", "Assisted Support")
     assert clean(document_text(facts, "fo_21v")).count("](https://") == 3    # LCS (twice) and the MSDN forum
+
+
+@pytest.mark.parametrize("product", ["d365_fo", "d365_ce"])
+def test_row10_critical_21vianet_dynamics_clock_runs_round_the_clock(facts, router, product):
+    doc = "fo_21v" if product == "d365_fo" else "ce_21v"
+    assert "a support representative will work continuously, all day, until the problem is resolved" in \
+        clean(document_text(facts, doc))
+    critical = router.route(Query(product=product, cloud="21v", severity="critical"))
+    assert [r.response.clock for r in critical.response.rows] == ["always"]
+    ids = [n.id for n in critical.notes]
+    assert "d365_21v_critical_continuous" in ids and "d365_21v_clock" not in ids
+    non_critical = router.route(Query(product=product, cloud="21v", severity="non_critical"))
+    assert [r.response.clock for r in non_critical.response.rows] == [f"support_hours:{doc}_technical"]
+    assert "d365_21v_clock" in [n.id for n in non_critical.notes]

@@ -207,9 +207,9 @@ RESPONSE = [
     ("d365", "c", "subscription", 8, "hours", "business_hours", "003"),
     ("d365", "c", "prodirect", 4, "hours", "business_hours", "003"),
     ("d365", "c", "premier", 4, "hours", "business_hours", "003"),
-    ("d365_21v", "critical", "fo", 1, "hours", "support_hours:fo_21v_technical", "000"),
+    ("d365_21v", "critical", "fo", 1, "hours", "always", "000"),
     ("d365_21v", "non_critical", "fo", 8, "hours", "support_hours:fo_21v_technical", "000"),
-    ("d365_21v", "critical", "ce", 1, "hours", "support_hours:ce_21v_technical", "001"),
+    ("d365_21v", "critical", "ce", 1, "hours", "always", "001"),
     ("d365_21v", "non_critical", "ce", 8, "hours", "support_hours:ce_21v_technical", "001"),
 ]
 

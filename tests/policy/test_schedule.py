@@ -139,10 +139,18 @@ def test_twenty_four_seven_deadline(router):
     assert due(router, "o365_21v_a", at("2026-11-21 03:00")).at == at("2026-11-21 04:00")
 
 
-def test_hours_counted_within_support_hours(router):
+def test_non_critical_hours_counted_within_support_hours(router):
     assert due(router, "ce_21v_non_critical", at("2026-11-23 15:00")).at == at("2026-11-24 14:00")   # 3h Mon + 5h Tue
-    assert due(router, "fo_21v_critical", at("2026-11-23 23:30")).at == at("2026-11-24 09:30")       # 30 min + 30 min
-    assert due(router, "ce_21v_critical", at("2026-09-30 17:30")).at == at("2026-10-08 09:30")       # over the holiday
+    assert due(router, "fo_21v_non_critical", at("2026-11-23 23:30")).at == at("2026-11-24 16:30")   # 30 min + 7h30
+    assert due(router, "ce_21v_non_critical", at("2026-09-30 17:30")).at == at("2026-10-08 16:30")   # over the holiday
+
+
+def test_critical_21vianet_dynamics_cases_are_worked_continuously(router):
+    """000 and 001: "a support representative will work continuously, all day": the hour runs round the
+    clock, also outside the hotline's hours, at night, on a Friday evening and over a holiday."""
+    assert due(router, "fo_21v_critical", at("2026-11-23 23:30")).at == at("2026-11-24 00:30")
+    assert due(router, "ce_21v_critical", at("2026-11-20 20:00")).at == at("2026-11-20 21:00")        # Friday evening
+    assert due(router, "ce_21v_critical", at("2026-09-30 17:30")).at == at("2026-09-30 18:30")
 
 
 def test_business_hours_deadline_across_a_weekend_and_thanksgiving(router):
