@@ -175,8 +175,9 @@ class _Loader:
     def selector(self, d: Mapping, where: str) -> Selector:
         allowed: Dict[str, Optional[frozenset]] = {}
         for key in d:
-            if key not in DIMS and key != "countries_except":
-                _fail(f"{where}.{key}", f"unknown dimension (expected one of {', '.join(DIMS)}, countries_except)")
+            if key not in DIMS and key not in ("countries_except", "only_if_named"):
+                _fail(f"{where}.{key}", f"unknown dimension (expected one of {', '.join(DIMS)}, countries_except, "
+                                        "only_if_named)")
         raw_countries: Tuple[str, ...] = ()
         for dim in DIMS:
             values = _get(d, dim, where, list, required=False)
@@ -203,7 +204,11 @@ class _Loader:
         if except_:
             base = allowed["country"] if allowed["country"] is not None else frozenset(self.vocab["countries"])
             allowed["country"] = base - frozenset(except_)
-        return Selector(allowed, raw_countries)
+        named = _str_list(d, "only_if_named", where)
+        for dim in named:
+            if dim not in DIMS or allowed[dim] is None:
+                _fail(f"{where}.only_if_named", f"{dim!r} must be a dimension this selector restricts")
+        return Selector(allowed, raw_countries, frozenset(named))
 
     def ref(self, kind: str, value: str, where: str, allow_group: bool = True) -> str:
         term = self.vocab[kind].get(value)

@@ -72,6 +72,9 @@ class Selector:
     """Which queries a fact answers: per dimension the allowed values (None = any)."""
     allowed: Mapping[str, Optional[frozenset]]
     raw_countries: Tuple[str, ...] = ()    # as written, before "@region" expansion (for clarifying questions)
+    # the fact applies only to a query that names at least one of these dimensions: a plan-specific exception
+    # to a general rule answers a user who named the plan (the general rule, which mentions it, the rest)
+    only_if_named: frozenset = frozenset()
 
     def get(self, dim: str) -> Optional[frozenset]:
         return self.allowed.get(dim)

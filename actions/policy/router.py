@@ -216,8 +216,9 @@ class Router:
     def _select(self, rows: Sequence, cand: Mapping[str, Optional[frozenset]]) -> List:
         out = []
         for r in rows:
-            ok = True
-            for d in DIMS:
+            named = r.applies.only_if_named
+            ok = not named or any(cand[d] is not None for d in named)
+            for d in DIMS if ok else ():
                 allowed, values = self._effective(r, d), cand[d]
                 if values is not None and allowed is not None and not allowed & values:
                     ok = False

@@ -125,3 +125,24 @@ def test_row10_critical_21vianet_dynamics_clock_runs_round_the_clock(facts, rout
     non_critical = router.route(Query(product=product, cloud="21v", severity="non_critical"))
     assert [r.response.clock for r in non_critical.response.rows] == [f"support_hours:{doc}_technical"]
     assert "d365_21v_clock" in [n.id for n in non_critical.notes]
+
+
+def test_row11_dynamics_hours_follow_the_plan_where_the_table_says_24_7(facts, router):
+    """003: "might provide all day, every day assistance for issues of other severity based on your support
+    offering"; its response-time table marks Premier Severity B and Unified Standard 24/7."""
+    table = section_text(facts, "d365_overview", "What is Initial Response Time, and how quickly can I expect to hear back "
+                                                 "from someone after submitting my support request?")
+    assert "Premier: < 2 hours, 24/7" in table and "Unified Core: < 8 hours, 24/7" in table
+    assert "ProDirect: < 2 hours <br />Premier" in table                      # ProDirect Sev B: not 24/7
+
+    def hours(**q):
+        r = router.route(Query(product="d365_ce", cloud="worldwide", **q))
+        return [(h.hours.id, h.hours.schedule.kind) for h in r.hours.rows]
+    assert hours(severity="b", plan="premier") == [("d365_ww_technical_premier_b", "always")]
+    assert hours(severity="b", plan="prodirect") == [("d365_ww_technical_b", "business_hours")]
+    assert hours(severity="standard", plan="unified_core") == [("d365_ww_technical_unified_standard", "always")]
+    assert hours(severity="c", plan="premier") == [("d365_ww_technical_other", "business_hours")]
+    # a plan-specific exception answers those who name the plan; the general rule mentions it to the rest
+    assert hours(severity="b") == [("d365_ww_technical_b", "business_hours")]
+    assert "24/7 with Premier" in facts.hours["d365_ww_technical_b"].text.en
+    assert [h for h, _ in hours(plan="unified_core")] == ["d365_ww_technical_a", "d365_ww_technical_unified_standard"]
