@@ -146,3 +146,20 @@ def test_row11_dynamics_hours_follow_the_plan_where_the_table_says_24_7(facts, r
     assert hours(severity="b") == [("d365_ww_technical_b", "business_hours")]
     assert "24/7 with Premier" in facts.hours["d365_ww_technical_b"].text.en
     assert [h for h, _ in hours(plan="unified_core")] == ["d365_ww_technical_a", "d365_ww_technical_unified_standard"]
+
+
+@pytest.mark.parametrize("hours_id", ["m365_ww_billing", "m365_ww_billing_au"])
+def test_row7_worldwide_billing_hours_say_the_time_zone_is_not_given(facts, hours_id):
+    """002 gives "9 AM-5 PM (9 AM-6 PM in Australia), Monday-Friday" with no zone: the answer says that the
+    local-time reading is the assistant's, in both languages."""
+    assert "Billing support is provided in English from 9 AM-5 PM (9 AM-6 PM in Australia), Monday-Friday." in \
+        section_text(facts, "m365_contact", "Phone support")
+    h = facts.hours[hours_id]
+    assert h.schedule.tz == "local"
+    assert "the page gives no time zone" in h.text.en and "页面未注明时区" in h.text.zh
+
+
+def test_row6_germany_is_not_inferred_to_mean_office_365_germany(facts):
+    assert not [i for i in facts.inferences if i.set.get("cloud") == "germany"]
+    intro = section_text(facts, "m365_contact", "Ways to contact support for business products - Admin Help")
+    assert "This article applies to customers of Office 365 Germany, which has domains ending onmicrosoft.de" in intro

@@ -50,11 +50,19 @@ def test_country_implies_cloud_and_back(router):
     assert r.query.cloud == "worldwide" and numbers(r) == ["0800 032 6417"]
 
 
-def test_germany_means_office_365_germany_for_m365_with_a_caveat(router):
+def test_germany_alone_does_not_mean_office_365_germany(router):
+    """A German company may be on the worldwide service, whose page names no German number: both clouds are
+    answered, labelled; the Office 365 Germany number always comes with its scope (onmicrosoft.de)."""
     r = router.route(Query(product="Office 365", country="Germany"))
-    assert r.query.cloud == "germany" and numbers(r) == ["0800 589 2330"]
+    assert r.query.cloud is None and "cloud" not in r.inferred
+    assert numbers(r) == ["0800 589 2330"] and [p.id for p in r.phone.rows] == ["germany_de", "m365_ww_unlisted"]
+    assert "cloud" in r.phone.labels
     assert "germany_cloud_scope" in [n.id for n in r.notes]
-    assert r.phone.rows[0].alternative == "069 380 789 305"
+    germany = router.route(Query(product="Office 365", country="Germany", cloud="Office 365 Germany"))
+    assert numbers(germany) == ["0800 589 2330"] and germany.phone.rows[0].alternative == "069 380 789 305"
+    assert "germany_cloud_scope" in [n.id for n in germany.notes]
+    worldwide = router.route(Query(product="Office 365", country="Germany", cloud="worldwide"))
+    assert numbers(worldwide) == [] and [p.id for p in worldwide.phone.rows] == ["m365_ww_unlisted"]
 
 
 def test_office_365_germany_is_only_for_office_365(router):
