@@ -11,7 +11,7 @@ replica refuses the connection goes to the next; a request already sent is never
 not idempotent, the client retries with the same `message_id`, see channels/rest.py), socket.io by client
 address (long-polling needs stickiness), and the action calls of every replica over the action servers.
 
-The same class runs the scale-out tests (tests/scaleout), which is why it can kill one replica.
+The same class runs the scale-out tests (tests/bot/test_scaleout.py), which is why it can kill one replica.
 Ctrl-C stops everything it started.
 """
 from __future__ import annotations
@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import urlparse
 
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from scripts.processes import SANIC_STOP_ENV, StopRequested, Supervisor  # noqa: E402
+from scripts.processes import SANIC_STOP_ENV, StopRequested, Supervisor, http_ok  # noqa: E402
 
 BIN = Path(sys.executable).parent
 LOCK_LIFETIME = 10          # s; a replica killed while holding a conversation's lock blocks it at most this long
@@ -58,10 +57,6 @@ def find_binary(name: str) -> str:
     if not found:
         raise SystemExit(f"{name} not found: install Debian's postgresql, redis-server and nginx (make services-deps)")
     return found
-
-
-def http_ok(url: str) -> bool:
-    return requests.get(url, timeout=2).ok
 
 
 def start_postgres(supervisor: Supervisor, logdir: Path, name: str = "postgres") -> tuple:
@@ -88,14 +83,13 @@ def start_postgres(supervisor: Supervisor, logdir: Path, name: str = "postgres")
 
 class Cluster:
     def __init__(self, workdir: Path, model: Path, rasa: int = 2, actions: int = 2, port: Optional[int] = None,
-                 postgres_url: str = "", redis_url: str = "", extra_env: Optional[Dict[str, str]] = None,
-                 supervisor: Optional[Supervisor] = None) -> None:
+                 postgres_url: str = "", redis_url: str = "", extra_env: Optional[Dict[str, str]] = None) -> None:
         self.workdir, self.model, self.n_rasa, self.n_actions = workdir, model, rasa, actions
         self.port = port or free_port()
         self.actions_port = free_port()
         self.postgres_url, self.redis_url = postgres_url, redis_url
         self.extra_env = extra_env or {}
-        self.supervisor = supervisor or Supervisor(on_log=log)
+        self.supervisor = Supervisor(on_log=log)
         self.procs = self.supervisor.procs
         self.rasa_ports: List[int] = []
         self.pgdata: Optional[str] = None

@@ -17,10 +17,17 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
+import requests
+
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 # How long a stopping Sanic server (Rasa, the action server) waits for open connections, such as web chat
 # sockets, before it closes them: well inside the supervisor's stop timeout (Sanic's default is 15 s).
 SANIC_STOP_ENV = {"SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": "5"}
+
+
+def http_ok(url: str) -> bool:
+    """The readiness check of a server's URL (raises while nothing listens, which `wait_until` absorbs)."""
+    return requests.get(url, timeout=2).ok
 
 
 class StopRequested(Exception):

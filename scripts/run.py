@@ -17,12 +17,11 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
-import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from scripts.processes import SANIC_STOP_ENV, StopRequested, Supervisor  # noqa: E402
+from scripts.processes import SANIC_STOP_ENV, StopRequested, Supervisor, http_ok  # noqa: E402
 
 BIN = Path(sys.executable).parent
 STOP_TIMEOUT = 12.0             # s, from the stop signal to SIGKILL of whatever still runs
@@ -36,10 +35,6 @@ def endpoints_for(path: Path, actions_port: int) -> str:
     if url.hostname in ("127.0.0.1", "localhost"):
         action["url"] = url._replace(netloc=f"{url.hostname}:{actions_port}").geturl()
     return yaml.safe_dump(endpoints, sort_keys=False, allow_unicode=True)
-
-
-def up(url: str) -> bool:
-    return requests.get(url, timeout=2).ok
 
 
 def main() -> int:
@@ -64,7 +59,7 @@ def main() -> int:
                   f"http://localhost:{args.port}; Ctrl-C stops both", flush=True)
             supervisor.spawn("action server", [str(BIN / "rasa"), "run", "actions", "--port", str(args.actions_port)],
                              log=args.action_log, env=env, cwd=ROOT)
-            supervisor.wait_until(lambda: up(f"http://127.0.0.1:{args.actions_port}/health"), "action server", 60)
+            supervisor.wait_until(lambda: http_ok(f"http://127.0.0.1:{args.actions_port}/health"), "action server", 60)
             print(f"web chat demo: http://localhost:{args.port}/webhooks/webchat/demo   terminal: make shell", flush=True)
             cmd = [str(BIN / "python"), "-m", "components.server", "run", "--port", str(args.port), "--model", args.model,
                    "--credentials", str(args.credentials), "--endpoints", endpoints.name]
