@@ -214,7 +214,7 @@ class Renderer:
                 ids.append(fact.alternative_note)
             if isinstance(fact, NoPhone):
                 ids.append(fact.note)
-        return list(route.caveats) + [self.facts.notes[i] for i in dict.fromkeys(ids)]
+        return [self.facts.notes[i] for i in dict.fromkeys(ids)]
 
     # ------------------------------------------------------------------------------------ answers
     def no_fact(self, route: Route, topic: str) -> Reply:

@@ -338,6 +338,8 @@ class _Loader:
 
     def inference(self, i: int, d: Mapping) -> Inference:
         where = f"inferences[{i}]"
+        if set(d) - {"when", "set"}:
+            _fail(where, f"unexpected keys {sorted(set(d) - {'when', 'set'})} (an inference has when and set)")
         when: Dict[str, frozenset] = {}
         for dim, values in _get(d, "when", where, dict).items():
             if dim not in DIMS:
@@ -348,7 +350,7 @@ class _Loader:
             if dim not in DIMS:
                 _fail(f"{where}.set", f"unknown dimension {dim!r}")
             self.ref(DIM_KIND[dim], str(value), f"{where}.set.{dim}", allow_group=False)
-        return Inference(when, {k: str(v) for k, v in setting.items()}, _get(d, "caveat", where, required=False))
+        return Inference(when, {k: str(v) for k, v in setting.items()})
 
     # ------------------------------------------------------------------------------------- assemble
     def build(self) -> Facts:
@@ -468,9 +470,6 @@ def _check_references(facts: Facts) -> None:
     for nid, n in facts.notes.items():
         if n.link and n.link not in facts.links:
             _fail(f"notes[{nid}].link", f"unknown link {n.link!r}")
-    for i, inf in enumerate(facts.inferences):
-        if inf.caveat and inf.caveat not in facts.notes:
-            _fail(f"inferences[{i}].caveat", f"unknown note {inf.caveat!r}")
     sections += [(f"links[{lid}]", l.source) for lid, l in facts.links.items()]
     sections += [(f"business_hours[{b.id}]", b.source) for b in facts.business_hours]
     sections += [(f"conflicts[{c.id}].sides", Source(s.doc, s.section)) for c in facts.conflicts.values() for s in c.sides]

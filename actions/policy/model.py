@@ -249,7 +249,6 @@ class Conflict:
 class Inference:
     when: Mapping[str, frozenset]
     set: Mapping[str, str]
-    caveat: Optional[str] = None
 
 
 @dataclass(frozen=True, eq=False)          # identity hash: one Facts object per loaded file

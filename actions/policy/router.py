@@ -91,7 +91,7 @@ class Part:
 
 @dataclass(frozen=True)
 class Route:
-    """A typed routing answer: where to go online, what to call, hours, first response, caveats, sources."""
+    """A typed routing answer: where to go online, what to call, hours, first response, notes, sources."""
     query: Query                                    # after normalisation and inference
     inferred: Mapping[str, str]                     # dims the router filled in, and with what
     candidates: Mapping[str, Optional[frozenset]]   # per dim: the values still possible (None = any)
@@ -102,7 +102,6 @@ class Route:
     response: Part
     severity: Part
     notes: Tuple[Note, ...]
-    caveats: Tuple[Note, ...]                       # notes the router's own inferences call for
     conflicts: Tuple[Conflict, ...]
     problems: Tuple[Problem, ...]
     now: datetime
@@ -185,7 +184,6 @@ class Router:
 
     def infer(self, q: Query, cand: Dict[str, Optional[frozenset]], problems: List[Problem]):
         inferred: Dict[str, str] = {}
-        caveats: List[str] = []
         cloud = q.cloud and self.facts.vocab["clouds"][q.cloud]
         if cloud and cloud.products:
             if cand["product"] is None:
@@ -205,12 +203,10 @@ class Router:
                 if all(cand[d] is not None and cand[d] <= allowed for d, allowed in rule.when.items()):
                     cand[target] = frozenset([value])
                     inferred[target] = value
-                    if rule.caveat:
-                        caveats.append(rule.caveat)
                     changed = True
         values = {d: v for d, v in q.as_dict().items() if cand[d] is not None}   # drops a rejected cloud
         values.update(inferred)
-        return Query(**values), inferred, caveats
+        return Query(**values), inferred
 
     # -------------------------------------------------------------------------- selection
     def _select(self, rows: Sequence, cand: Mapping[str, Optional[frozenset]]) -> List:
@@ -296,7 +292,7 @@ class Router:
             raise ValueError("route() needs an aware datetime for `now`")
         q, problems = self.normalise(query)
         cand = self.candidates(q)
-        q, inferred, caveats = self.infer(q, cand, problems)
+        q, inferred = self.infer(q, cand, problems)
         f = self.facts
         country: Optional[Term] = f.vocab["countries"][q.country] if q.country else None
 
@@ -338,7 +334,7 @@ class Router:
         severity = self._part("severity", self._select(list(f.schemes.values()), cand), cand, key=lambda s: s.id)
 
         shown = [r for part in (phone, portal, hours, response, severity) for r in part.rows]
-        note_ids = list(caveats)
+        note_ids: List[str] = []
         for r in shown:
             fact = _row_fact(r)
             note_ids += list(fact.notes)
@@ -350,7 +346,7 @@ class Router:
         notes = tuple(f.notes[n] for n in _dedupe(note_ids + applicable))
         conflicts = tuple(f.conflicts[c] for c in _dedupe(_row_fact(r).conflict for r in shown if _row_fact(r).conflict))
         return Route(q, inferred, dict(cand), phone, no_phone, portal, hours, response, severity, notes,
-                     tuple(f.notes[c] for c in caveats), conflicts, tuple(problems), now, f)
+                     conflicts, tuple(problems), now, f)
 
 
 @lru_cache(maxsize=1)

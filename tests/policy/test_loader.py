@@ -42,6 +42,8 @@ CASES = [
      r"hours\[germany_billing\]\.text: unexpected keys"),
     ("response clock without clock times", lambda r: next(x for x in r["response_times"] if x["id"] == "fo_21v_critical").update(clock="support_hours:o365_21v_billing"),
      r"response_times\[fo_21v_critical\]\.clock: hours entry 'o365_21v_billing' has no clock times"),
+    ("inference with an unknown key", lambda r: r["inferences"][0].update(caveat="germany_cloud_scope"),
+     r"inferences\[0\]: unexpected keys \['caveat'\]"),
     ("only_if_named on an open dimension", lambda r: next(h for h in r["hours"] if h["id"] == "germany_billing")["applies"].update(only_if_named=["plan"]),
      r"hours\[germany_billing\]\.applies\.only_if_named: 'plan' must be a dimension this selector restricts"),
     ("unknown level", lambda r: next(x for x in r["response_times"] if x["id"] == "o365_21v_a").update(level="z"),
