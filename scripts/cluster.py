@@ -132,6 +132,18 @@ class Cluster:
                     REDIS_DB=(cache.path.lstrip("/") or "0"), REDIS_PASSWORD=cache.password or "", REDIS_URL=self.redis_url,
                     ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook", **SANIC_STOP_ENV, **self.extra_env)
 
+    def create_tracker_tables(self) -> None:
+        """Rasa's tracker tables, created once before the replicas start: replicas opening a new database at
+        the same moment both try to create them, and the loser logs the failed CREATE TABLE. Existing tables
+        are left as they are (SQLAlchemy checks first)."""
+        code = ("import os; from rasa.core.tracker_store import SQLTrackerStore as S; "
+                "S(dialect='postgresql', host=os.environ['DB_HOST'], port=os.environ['DB_PORT'], db=os.environ['DB_NAME'], "
+                "username=os.environ['DB_USER'], password=os.environ['DB_PASSWORD'])")
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=self.rasa_env(), capture_output=True, text=True,
+                             timeout=180)
+        if out.returncode != 0:
+            raise RuntimeError(f"creating the tracker tables failed: {out.stderr[-1000:]}")
+
     def start_rasa(self, i: int) -> None:
         name = f"rasa-{i}"
         cmd = [str(BIN / "python"), "-m", "components.server", "run", "--port", str(self.rasa_ports[i]), "--interface", "127.0.0.1",
@@ -207,6 +219,7 @@ http {{
         log(f"starting {self.n_actions} action server(s) and {self.n_rasa} Rasa replica(s)...")
         for i, port in enumerate(self.action_ports):
             self._spawn(f"actions-{i}", [str(BIN / "rasa"), "run", "actions", "--port", str(port)], env=self.rasa_env())
+        self.create_tracker_tables()
         for i in range(self.n_rasa):
             self.start_rasa(i)
         conf = self._write_nginx()
