@@ -4,7 +4,8 @@ When a custom action cannot run (the action server is down, times out or answers
 the error, drops the action's events and carries on; the user then gets no answer (an empty list over
 REST, nothing in WeChat or the web chat) or at most the generic "didn't understand". Here a turn in which a
 custom action failed ends with one `utter_error`, in the user's language (the NLG picks it), stored in the
-conversation (still under its lock) before it goes out through the same output channel, like every answer. Errors inside the actions are handled by the actions themselves
+conversation (still under its lock) before it goes out through the same output channel, like every answer.
+Errors inside the actions are handled by the actions themselves
 (actions.actions.SafeAction, which sends the same apology); this covers the call not getting through, when
 the failed action can have said nothing.
 """

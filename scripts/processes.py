@@ -5,8 +5,9 @@ Each child runs in a session of its own, so a signal to the launcher's process g
 terminal, `kill -TERM -PGID`, systemd, Kubernetes, CI) reaches the launcher alone, and the launcher stops
 the children in one known order: layer by layer, the front first (a child's `layer`: the servers that
 answer clients stop before the servers they call, so a request in flight still finishes its calls), each
-child's stop signal to its whole process group, one shared deadline, then SIGKILL for whatever is left. Signals that arrive while it stops only mark the stop as requested
-(make forwards SIGTERM a second time; the old shell recipe re-entered its own trap on it and crashed).
+child's stop signal to its whole process group, one shared deadline, then SIGKILL for whatever is left.
+Signals that arrive while it stops only mark the stop as requested (make forwards SIGTERM a second time;
+the old shell recipe re-entered its own trap on it and crashed).
 """
 from __future__ import annotations
 

@@ -75,12 +75,17 @@ class Bot:
 WORKERS = 2                     # the bot runs as `make run` starts it: two Sanic workers on shared SQLite stores
 
 
+def wait_for_log(log: Path, text: str, proc: subprocess.Popen, count: int = 1, seconds: float = 300) -> None:
+    """`text` stands `count` times in the log of `proc`, which keeps running meanwhile."""
+    deadline = time.time() + seconds
+    while log.read_text(errors="replace").count(text) < count:
+        assert proc.poll() is None and time.time() < deadline, log.read_text(errors="replace")[-3000:]
+        time.sleep(0.2)
+
+
 def wait_for_workers(log: Path, workers: int, proc: subprocess.Popen, seconds: float = 300) -> None:
     """Every worker has loaded the model (each logs that it is up)."""
-    deadline = time.time() + seconds
-    while log.read_text(errors="replace").count("Rasa server is up and running") < workers:
-        assert proc.poll() is None and time.time() < deadline, log.read_text(errors="replace")[-3000:]
-        time.sleep(0.5)
+    wait_for_log(log, "Rasa server is up and running", proc, workers, seconds)
 
 
 @pytest.fixture(scope="session")

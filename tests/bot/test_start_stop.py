@@ -24,7 +24,7 @@ import yaml
 from scripts.cluster import start_postgres
 from scripts.processes import Supervisor
 
-from .conftest import ARTIFACTS, ROOT, env, free_port, wait_up
+from .conftest import ARTIFACTS, ROOT, env, free_port, wait_for_log, wait_for_workers, wait_up
 
 STOP_BOUND = 15.0
 CONVERSATIONS = 10
@@ -150,13 +150,6 @@ def make_run(tmp_path: Path, workers: int, name: str) -> tuple:
     return proc, f"http://127.0.0.1:{port}", log
 
 
-def wait_for_workers(log: Path, proc: subprocess.Popen, workers: int, seconds: float = 300) -> None:
-    deadline = time.time() + seconds
-    while log.read_text(errors="replace").count("Rasa server is up and running") < workers:
-        assert proc.poll() is None and time.time() < deadline, log.read_text(errors="replace")[-3000:]
-        time.sleep(0.3)
-
-
 def test_make_run_starts_the_assistant(model, tmp_path):
     """The README's quick start: `make run`, then the README's question is answered; the API stays closed."""
     proc, url, log = make_run(tmp_path, 2, "quickstart")
@@ -178,7 +171,7 @@ def test_make_run_stops_whole_with_conversations_in_flight(model, tmp_path, work
     proc, url, log = make_run(tmp_path, workers, f"{workers}w_{sig.name}")
     try:
         wait_up(f"{url}/", proc, 180, log)
-        wait_for_workers(log, proc, workers)
+        wait_for_workers(log, workers, proc)
         load = Load(url, f"stop{workers}{sig.name}").start()
         status, seconds, alive = stop(proc, sig)
         answered = load.join()
@@ -200,10 +193,7 @@ def test_make_run_stops_while_its_workers_are_still_loading(model, tmp_path):
     """A stop in the first seconds, while the workers load the model (a worker used to ignore it for good)."""
     proc, url, log = make_run(tmp_path, 2, "during_start")
     try:
-        deadline = time.time() + 180
-        while "Loading model" not in log.read_text(errors="replace"):
-            assert proc.poll() is None and time.time() < deadline, log.read_text(errors="replace")[-3000:]
-            time.sleep(0.1)
+        wait_for_log(log, "Loading model", proc, seconds=180)
         time.sleep(1.0)
         status, seconds, alive = stop(proc, signal.SIGTERM)
         assert alive == [] and seconds < STOP_BOUND, (alive, seconds)
@@ -224,10 +214,7 @@ def test_make_scaleout_stops_whole_with_conversations_in_flight(model, tmp_path,
         proc = make(["scaleout", f"SCALEOUT_PORT={port}"], log, {"POSTGRES_URL": postgres_url})
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 300
-            while "ready in" not in log.read_text(errors="replace"):
-                assert proc.poll() is None and time.time() < deadline, log.read_text(errors="replace")[-3000:]
-                time.sleep(0.5)
+            wait_for_log(log, "ready in", proc)
             load = Load(url, f"scaleout-{sig.name}").start()
             status, seconds, alive = stop(proc, sig)
             load.join()
