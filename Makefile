@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # TensorFlow without oneDNN's primitive caches: -10 MB per process, same speed (docs/performance.md)
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help install browser-deps services-deps scaleout train run run-actions shell test test-fast validate check-facts eval nlu-eval bench clean
+.PHONY: help install browser-deps services-deps scaleout train run run-actions shell test test-fast validate check-facts coverage eval nlu-eval bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -64,6 +64,9 @@ shell: install  ## chat with a running assistant from the terminal (URL=$(URL))
 
 check-facts: install  ## validate the fact base and pin it against sources/
 	$(PY) -m actions.policy check
+
+coverage: install  ## per document and section: the facts held and the quotes used; fails on a section with none
+	$(PY) -m actions.policy coverage
 
 validate: install  ## rasa data validate, plus checking the responses sent by custom actions
 	$(PY) scripts/validate.py

@@ -4,6 +4,7 @@
     python -m actions.policy route --product F&O --cloud 21v --at 2026-10-01T23:59+08:00 --lang zh
     python -m actions.policy triage "nobody can send mail"
     python -m actions.policy check            # validate facts.yml and pin it against sources/
+    python -m actions.policy coverage         # per document and section: the facts held, and the gaps
     python -m actions.policy find "世纪互联的 Office 365 电话"   # what the vocabulary recognises
 """
 from __future__ import annotations
@@ -12,9 +13,13 @@ import argparse
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import List, Optional
 from zoneinfo import ZoneInfo
 
+import yaml
+
+from .coverage import INVENTORY_PATH, audit_table, coverage, load_inventory, report
 from .loader import FactsError, load_facts
 from .model import DIMS, Facts, NoPhone
 from .router import HoursAnswer, ResponseAnswer, Route, Router, Query
@@ -92,6 +97,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     tp.add_argument("text")
     tp.add_argument("--lang", choices=("en", "zh"), default="en")
     sub.add_parser("check", help="validate facts.yml and verify it against sources/")
+    cp = sub.add_parser("coverage", help="per document and section: the facts that cite it and their quotes")
+    cp.add_argument("--inventory", type=Path, default=INVENTORY_PATH,
+                    help="the audit naming the sections left out on purpose (default: %(default)s)")
+    cp.add_argument("--brief", action="store_true", help="one line per section, without the quotes")
+    cp.add_argument("--table", action="store_true", help="print the audit's totals as a Markdown table")
     fp = sub.add_parser("find", help="show the vocabulary found in a sentence")
     fp.add_argument("text")
     args = ap.parse_args(argv)
@@ -109,6 +119,18 @@ def main(argv: Optional[List[str]] = None) -> int:
               f"{len(facts.response_times)} response times, {len(facts.notes)} notes: "
               + ("all pinned to the sources" if not problems else f"{len(problems)} problems"))
         return 1 if problems else 0
+    if args.cmd == "coverage":
+        try:
+            inventory = load_inventory(args.inventory)
+        except (OSError, yaml.YAMLError) as e:
+            print(f"cannot read the audit {args.inventory}: {e}", file=sys.stderr)
+            return 2
+        if args.table:
+            print(audit_table(facts, inventory))
+            return 0
+        rows = coverage(facts, inventory)
+        print(report(rows, facts, quotes=not args.brief))
+        return 1 if any(r.status == "gap" for r in rows) else 0
     if args.cmd == "find":
         for m in vocabulary_for(facts).find(args.text):
             print(f"{m.dim:13} {m.value:15} {m.text!r}")

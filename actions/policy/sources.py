@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Tuple
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
 
 from .model import Facts, Source
 
@@ -41,38 +42,70 @@ def headings(facts: Facts, doc_id: str, sources_dir: Path = SOURCES_DIR) -> List
     return [_heading(line) for line in document_text(facts, doc_id, sources_dir).splitlines() if line.startswith("#")]
 
 
+@dataclass(frozen=True)
+class Section:
+    """One section of a document as a reader sees it: its heading, the cloud variant block it stands in
+    (the `::: moniker range` name, None outside variant blocks) and its cleaned text up to the next heading."""
+    heading: str
+    variant: Optional[str]
+    text: str
+
+
+def _body(text: str) -> List[str]:
+    """The document's lines after its YAML front matter (whose `# ...` comment lines are not headings)."""
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
+        lines = lines[end + 1:]
+    return lines
+
+
 @lru_cache(maxsize=8)
-def _sections(text: str) -> Tuple[Tuple[str, str], ...]:
-    """(heading, cleaned text up to the next heading) in document order. The text a `::: moniker` line opens
-    (a cloud variant's untitled introduction) belongs to the page's title section, as a reader sees it."""
-    out, title, current, lines = [], None, None, []
-    for line in text.splitlines():
-        if line.startswith("#") or (line.startswith(":::") and title is not None):
-            if current is not None:
-                out.append((current, clean("\n".join(lines))))
-            current, lines = (_heading(line), []) if line.startswith("#") else (title, [])
+def sections(text: str) -> Tuple[Section, ...]:
+    """The sections in document order. The text a `::: moniker` line opens (a cloud variant's untitled
+    introduction) belongs to the page's title section, as a reader sees it."""
+    out: List[Section] = []
+    title = current = variant = None
+    lines: List[str] = []
+
+    def close() -> None:
+        body = clean("\n".join(lines)).strip()
+        if current is not None and (body or not gap):    # the gap between two variant blocks is no section
+            out.append(Section(current, variant, body))
+
+    gap = False
+    for line in _body(text):
+        moniker = re.match(r':::\s*moniker\s+range="([^"]+)"', line)
+        end = line.startswith("::: moniker-end")
+        if line.startswith("#") or ((moniker or end) and title is not None):
+            close()
+            if moniker or end:
+                current, variant, gap = title, (moniker.group(1) if moniker else None), end
+            else:
+                current, gap = _heading(line), False
             title = title or current
+            lines = []
         else:
             lines.append(line)
-    if current is not None:
-        out.append((current, clean("\n".join(lines))))
+    close()
     return tuple(out)
 
 
-def _title(facts: Facts, source: Source) -> str:
+def section_title(facts: Facts, source: Source) -> str:
     doc = facts.documents[source.doc]
     return (facts.section_titles_zh.get(source.section, source.section) if doc.lang == "zh" else source.section).strip()
 
 
 def section_exists(facts: Facts, source: Source, sources_dir: Path = SOURCES_DIR) -> bool:
-    return _title(facts, source) in headings(facts, source.doc, sources_dir)
+    return section_title(facts, source) in headings(facts, source.doc, sources_dir)
 
 
 def quote_in_section(facts: Facts, source: Source, quote: str, sources_dir: Path = SOURCES_DIR) -> bool:
     """True when `quote` stands in the cited section (a heading that occurs in several variant blocks counts
     with the text of each)."""
-    title = _title(facts, source)
-    return any(h == title and clean(quote) in t for h, t in _sections(document_text(facts, source.doc, sources_dir)))
+    title = section_title(facts, source)
+    return any(sec.heading == title and clean(quote) in sec.text
+               for sec in sections(document_text(facts, source.doc, sources_dir)))
 
 
 def quote_in(facts: Facts, doc_id: str, quote: str, sources_dir: Path = SOURCES_DIR) -> bool:

@@ -6,13 +6,12 @@ import pytest
 
 from actions.policy import Query
 from actions.policy.model import ConflictSide, Source
-from actions.policy.sources import clean, document_text, quote_in_section, verify
+from actions.policy.sources import clean, document_text, quote_in_section, sections, verify
 
 
 def section_text(facts, doc, heading):
     """The cleaned text of one section (all its occurrences, for a heading repeated by variant blocks)."""
-    from actions.policy.sources import _sections
-    return " ".join(t for h, t in _sections(document_text(facts, doc)) if h == heading)
+    return " ".join(s.text for s in sections(document_text(facts, doc)) if s.heading == heading)
 
 
 # ---------------------------------------------------------------------------------------- mechanisms
