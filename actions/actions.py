@@ -22,6 +22,7 @@ from actions.policy.model import DIMS
 from actions.policy.schedule import utc_now
 from actions.policy.triage import SCHEME_LEVEL
 from actions.render import Renderer, Reply, load_wording
+from actions.topics import MENU, NOTE_TOPICS
 from components.language import effective_language
 
 logger = logging.getLogger(__name__)
@@ -39,9 +40,6 @@ DEFAULT_CANDIDATES = {
     "plan": ("subscription", "prodirect", "premier", "unified_core", "unified_advanced", "unified_performance"),
     "severity": ("a", "b", "c"),
 }
-TOPIC_BUTTONS = ("phone", "hours", "portal", "response", "severity")
-TOPIC_INTENT = {"phone": "ask_phone", "hours": "ask_hours", "portal": "ask_portal", "response": "ask_response_time",
-                "severity": "ask_severity_definition"}
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -260,7 +258,7 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
     topic = state.topic
     if topic is None:
         subject = r.subject(route, product_fallback=False) or r.t("any_product")
-        buttons = [{"title": r.t(f"topic_{t}"), "payload": f"/{TOPIC_INTENT[t]}"} for t in TOPIC_BUTTONS]
+        buttons = [{"title": r.t(f"topic_{t.name}"), "payload": f"/{t.intent}"} for t in MENU]
         send(dispatcher, Reply("utter_what_topic", {"subject": subject}, buttons))
     elif topic == "triage":
         send(dispatcher, confirmed(state, slots.get("severity") or slots.get("proposed_severity")))
@@ -270,12 +268,9 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         send(dispatcher, r.handoff(route, severity, proposed, slots.get("problem")))
     elif topic in ("phone", "hours", "portal", "response", "severity", "languages"):
         send(dispatcher, getattr(r, topic)(route))
-    elif topic == "who_can_open":
-        send(dispatcher, r.from_notes(route, topic, "utter_answer_who_can_open", ("who_can_open",)))
-    elif topic == "plans":
-        send(dispatcher, r.from_notes(route, topic, "utter_answer_plans", ("plans", "premier")))
-    elif topic == "outage":
-        send(dispatcher, r.from_notes(route, topic, "utter_answer_outage", ("outage",)))
+    elif topic in NOTE_TOPICS:
+        t = NOTE_TOPICS[topic]
+        send(dispatcher, r.from_notes(route, topic, t.response, t.note_topics))
 
 
 def confirmed(state: State, severity: Optional[str]) -> Reply:

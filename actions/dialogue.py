@@ -7,20 +7,14 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from actions.policy import Query, Route
 from actions.policy.model import DIMS
+from actions.topics import NOTE_TOPICS, PART_TOPICS, TOPICS
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
-INTENT_TOPIC = {
-    "ask_phone": "phone", "ask_hours": "hours", "ask_severity_definition": "severity",
-    "ask_response_time": "response", "ask_portal": "portal", "open_request": "handoff",
-    "ask_languages": "languages", "ask_who_can_open": "who_can_open", "ask_plans": "plans",
-    "ask_outage": "outage",
-}
+INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
 # Intents that interrupt a clarifying question; the form steps aside and the rules answer them.
 INTERRUPTIONS = {"greet", "goodbye", "thank", "bot_challenge", "help", "out_of_scope", "nlu_fallback",
                  "switch_language", "restart", "deny", "affirm"}
-# Topics answered from notes: they need the product, nothing else.
-NOTE_TOPICS = {"who_can_open": "who_can_open", "plans": "plans", "outage": "outage"}
-ROUTE_PART = {"phone": "phone", "hours": "hours", "portal": "portal", "response": "response", "severity": "severity"}
+ROUTE_PART = {name: name for name in PART_TOPICS}
 MAX_CLARIFY = 2          # unanswered clarifying questions before answering with what we have
 
 

@@ -21,6 +21,7 @@ from actions.policy.model import DIM_KIND, Facts, Note, NoPhone, Phone, Source
 from actions.policy.router import HoursAnswer, ResponseAnswer
 from actions.policy.schedule import LineStatus
 from actions.policy.triage import SCHEME_LEVEL
+from actions.topics import NOTE_TOPICS
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
@@ -157,10 +158,12 @@ class Renderer:
 
     def sources(self, items: Iterable[Source]) -> str:
         seen, out = set(), []
-        for s in list(items):
+        items = list(items)
+        english = [s for s in items if self.facts.documents[s.doc].lang != "zh"]
+        if self.lang == "en" and english:
+            items = english                            # English replies cite the English page where there is one
+        for s in items:
             doc = self.facts.documents[s.doc]
-            if self.lang == "en" and doc.lang == "zh":
-                continue                               # English replies cite the English page
             key = (s.doc, s.section)
             if key in seen:
                 continue
@@ -219,7 +222,7 @@ class Renderer:
     # ------------------------------------------------------------------------------------ answers
     def no_fact(self, route: Route, topic: str) -> Reply:
         if route.notes_for("general"):                # e.g. Business Central: partners only, whatever is asked
-            response = f"utter_answer_{topic}" if topic in ("who_can_open", "plans", "outage") else "utter_answer_portal"
+            response = NOTE_TOPICS[topic].response if topic in NOTE_TOPICS else "utter_answer_portal"
             return self.from_notes(route, topic, response, ("general",))
         return Reply("utter_no_fact", {"subject": self.subject(route), "what": self.t(f"what_{topic}"),
                                        "hint": self.t("hint_portal") if topic != "portal" else ""})

@@ -71,7 +71,7 @@ def test_answer_portal_and_severity_in_chinese():
 
 def test_notes_topics_and_no_fact():
     msgs, _ = answer(tracker("who can open", "ask_who_can_open", topic="who_can_open", product="m365", cloud="worldwide"))
-    assert msgs[0]["response"] == "utter_answer_who_can_open" and msgs[0]["notes_used"] == ["m365_admin_only"]
+    assert msgs[0]["response"] == "utter_answer_who_can_open" and msgs[0]["notes_used"] == ["m365_admin_only", "m365_not_admin_message"]
     msgs, _ = answer(tracker("sev def", "ask_severity_definition", topic="severity", product="m365", cloud="worldwide"))
     assert msgs[0]["response"] == "utter_no_fact"
 

@@ -138,8 +138,8 @@ def test_severity_schemes_by_product_and_cloud(router):
 
 def test_notes_by_topic_and_sources(router):
     r = router.route(Query(product="m365", cloud="worldwide"))
-    assert [n.id for n in r.notes_for("who_can_open")] == ["m365_admin_only"]
-    assert [n.id for n in r.notes_for("outage")] == ["m365_service_health_first"]
+    assert [n.id for n in r.notes_for("who_can_open")] == ["m365_admin_only", "m365_not_admin_message"]
+    assert [n.id for n in r.notes_for("outage")] == ["m365_service_health_first", "m365_service_health_details"]
     assert [s.doc for s in r.sources_for("portal")] == ["m365_contact", "m365_contact_zh"]   # page and its translation
     assert r.sources
 

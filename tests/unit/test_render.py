@@ -73,3 +73,12 @@ def test_triage_reply_offers_confirmation_and_the_other_levels():
     assert reply.variables["proposed"] == "a" and reply.buttons[0]["payload"] == "/affirm"
     assert {b["payload"] for b in reply.buttons[1:]} == {'/inform{"severity": "b"}', '/inform{"severity": "c"}'}
     assert "Office 365 operated by 21Vianet" == reply.variables["scheme"]
+
+
+def test_an_english_reply_cites_the_chinese_page_when_it_is_the_only_source():
+    """A statement only the zh-CN translation (004) makes is still sourced in English, as that page."""
+    from actions.policy.model import Source
+    only_zh = [Source("m365_contact_zh", "Online support")]
+    both = [Source("m365_contact_zh", "Online support"), Source("m365_contact", "Online support")]
+    assert "zh-CN translation" in r("en").sources(only_zh)
+    assert "zh-CN translation" not in r("en").sources(both) and "Online support" in r("en").sources(both)
