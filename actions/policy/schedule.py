@@ -3,7 +3,8 @@
 Times are aware datetimes; schedules are evaluated in their own zone (zoneinfo). "24:00" closes at the
 midnight that ends the day, so 23:59 is open and 00:00 is not. Calendars:
   none         the listed weekdays (the page excludes no holidays)
-  cn_workdays  China's official working days: adjusted working weekends (调休) open, public holidays closed
+  cn_workdays  the listed weekdays that are China's official working days: public holidays and the rest days
+               around them closed; an adjusted working weekend (调休) stays closed, as the pages exclude weekends
   holidays     the listed weekdays minus the caller's country's public holidays
 """
 from __future__ import annotations
@@ -68,11 +69,11 @@ class DayInfo:
 
 def day_info(r: Resolved, day: date) -> DayInfo:
     s = r.schedule
+    if day.weekday() not in s.days:
+        return DayInfo(False)
     if s.calendar == "cn_workdays":
         is_work, estimated, name = cn_workday(day)
         return DayInfo(is_work, estimated, None if is_work else name)
-    if day.weekday() not in s.days:
-        return DayInfo(False)
     if s.calendar == "holidays" and r.holiday_country:
         name = public_holiday(r.holiday_country, day)
         if name:

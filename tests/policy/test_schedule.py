@@ -37,10 +37,13 @@ def test_chinese_public_holiday_closes_working_day_lines(router):
     assert status(router, "fo_21v_technical", at("2026-10-01 10:00")).open is True   # "everyday" line stays open
 
 
-def test_adjusted_working_saturday_opens(router):
-    s = status(router, "fo_21v_billing", at("2026-10-10 10:00"))          # Saturday worked in lieu (调休)
-    assert s.open is True and s.closes_at == at("2026-10-10 18:00")
-    assert status(router, "fo_21v_billing", at("2026-10-17 10:00")).open is False   # an ordinary Saturday
+@pytest.mark.parametrize("hours_id", ["fo_21v_billing", "ce_21v_billing", "ce_21v_technical"])
+def test_an_adjusted_working_saturday_stays_closed_as_the_pages_say(router, hours_id):
+    """000: "on working days (weekends and public holidays excluded)"; 001: "Monday through Friday". China
+    works Saturday 10 Oct 2026 in lieu (调休), but neither page opens its line on a weekend."""
+    s = status(router, hours_id, at("2026-10-10 10:00"))
+    assert s.open is False and s.next_open == at("2026-10-12 09:00")
+    assert status(router, hours_id, at("2026-10-09 10:00")).open is True       # the Friday before
 
 
 @pytest.mark.parametrize("hours_id", ["fo_21v_technical", "o365_21v_technical_bc"])
