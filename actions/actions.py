@@ -5,6 +5,7 @@ another. The facts and the router are loaded once per process (actions.policy.de
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dialogue import INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, merge_dims, query_of, to_ask, topic_for
+from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, also_asked, merge_dims, query_of, to_ask,
+                              topic_for)
 from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
 from actions.policy.schedule import utc_now
@@ -187,6 +189,10 @@ class ValidateRouteForm(FormValidationAction):
         if not ask:
             after = dict(tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"})
             answer(dispatcher, state, after)
+            # a second question in the same message is answered too, when it needs nothing more
+            for extra in also_asked(tracker.latest_message.get("text"), topic):
+                if not to_ask(extra, state.route, state.dims):
+                    answer(dispatcher, dataclasses.replace(state, topic=extra), after)
             events += changed(tracker, language=state.lang)
         # always one slot event besides requested_slot: without it Rasa treats the turn as "nothing
         # extracted", rejects the form and lets the rules guess
@@ -323,3 +329,24 @@ class ActionTriageConfirm(SafeAction):
             state.dims = dims
         send(dispatcher, confirmed(state, proposed))
         return state.resets + [SlotSet("severity", proposed)] + changed(tracker, language=state.lang)
+
+
+class ActionSwitchLanguage(SafeAction):
+    """"用中文再说一遍" / "in English please": acknowledge the switch and, when the last question was answered,
+    say that answer again in the new language, since a user who asks to switch usually wants to read it."""
+
+    def name(self) -> Text:
+        return "action_switch_language"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        state = state_of(tracker)
+        dispatcher.utter_message(response="utter_language_switched")
+        events = changed(tracker, language=state.lang)
+        topic = state.topic
+        # inside the form the form asks its question again; a proposal awaiting "yes" is not an answer
+        if tracker.active_loop.get("name") or topic in (None, "triage"):
+            return events
+        if to_ask(topic, state.route, state.dims, bool(tracker.get_slot("problem"))):
+            return events
+        answer(dispatcher, state, tracker.slots)
+        return events

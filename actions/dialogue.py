@@ -3,11 +3,12 @@ unit-testable: which question is being answered, what the user has told us so fa
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from actions.policy import Query, Route
 from actions.policy.model import DIMS
-from actions.topics import NOTE_TOPICS, PART_TOPICS, TOPICS
+from actions.topics import NOTE_TOPICS, PART_CUES, PART_TOPICS, TOPICS
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
 INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
@@ -15,6 +16,7 @@ INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
 INTERRUPTIONS = {"greet", "goodbye", "thank", "bot_challenge", "help", "out_of_scope", "nlu_fallback",
                  "switch_language", "restart", "deny", "affirm"}
 ROUTE_PART = {name: name for name in PART_TOPICS}
+_CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in PART_CUES.items()}
 MAX_CLARIFY = 2          # unanswered clarifying questions before answering with what we have
 
 
@@ -26,6 +28,19 @@ def topic_for(intent: Optional[str], current: Optional[str]) -> Optional[str]:
     if intent == "describe_problem" and current != "handoff":
         return "triage"
     return current
+
+
+def also_asked(text: Optional[str], topic: Optional[str]) -> List[str]:
+    """The other routing parts one message asks for besides its topic, in the order it asks them. Only a
+    message that asks a question of its own counts (the hand-off and triage answer several parts already)."""
+    if topic not in ROUTE_PART and topic not in NOTE_TOPICS or not text:
+        return []
+    found = []
+    for name, rx in _CUES.items():
+        m = rx.search(text[:2000])
+        if m and name != topic:
+            found.append((m.start(), name))
+    return [name for _, name in sorted(found)]
 
 
 # A new question that names what it is about starts afresh on these, unless it names them too.

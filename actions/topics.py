@@ -40,6 +40,21 @@ TOPICS: Tuple[Topic, ...] = (
     Topic("how_to_file", "ask_how_to_file", "notes", ("how_to_file",)),
 )
 BY_NAME: Dict[str, Topic] = {t.name: t for t in TOPICS}
+
+# Words that ask for a routing part, for a message that asks two things at once ("the number, and is it
+# open on Saturdays?"): the intent gives the first question, these find the others. They skip the words
+# that only qualify another question: "phone support hours" asks for hours, "open a ticket" for no hours.
+PART_CUES: Dict[str, str] = {
+    "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
+             r"|热线|号码|致电|拨打|电话(?!支持)",
+    "hours": r"\b(hours|opening|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
+             r"|24/7|24x7|weekends?|saturdays?|sundays?|holidays?|what time)\b"
+             r"|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
+    "portal": r"\b(portal|website|url|online)\b|门户|网站|网址|在线|线上|哪里提交|在哪提交|开工单|提工单|提交工单",
+    "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon))\b|多久|多快|多长时间|响应|回复|回应",
+    "severity": r"\bhow (severe|serious|bad)\b|\b(what|which) (sev|severity|level)\b|\bsev(erity)?\s*[abc123]?\s+(mean|means|definition)\b"
+                r"|几级|什么级别|哪个级别|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)",
+}
 BY_INTENT: Dict[str, Topic] = {t.intent: t for t in TOPICS}
 NOTE_TOPICS: Dict[str, Topic] = {t.name: t for t in TOPICS if t.answer == "notes"}
 PART_TOPICS = tuple(t.name for t in TOPICS if t.answer == "part")

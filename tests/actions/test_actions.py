@@ -7,7 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAskCountry, ActionTriage, ActionTriageConfirm, ValidateRouteForm
+from actions.actions import ActionAskCountry, ActionSwitchLanguage, ActionTriage, ActionTriageConfirm, ValidateRouteForm
 
 SLOTS = ("product", "cloud", "country", "support_type", "severity", "plan", "topic", "problem", "proposed_severity",
          "clarify_attempts", "requested_slot", "language_pref", "language")
@@ -166,3 +166,46 @@ def test_facts_and_wording_load_when_the_action_server_imports_the_actions():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
     assert out.stdout.split() == ["1", "1"], out.stderr[-2000:]
+
+
+def test_a_language_switch_after_an_answer_says_it_again_in_the_new_language():
+    msgs, events = run(ActionSwitchLanguage(), tracker("用中文再说一遍", "switch_language", [("language", "zh")],
+                                                       topic="phone", product="m365", country="uk",
+                                                       language="en", language_pref="zh"))
+    assert [m["response"] for m in msgs] == ["utter_language_switched", "utter_answer_phone"]
+    assert msgs[1]["numbers"] == ["0800 032 6417"] and slot(events, "language") == "zh"
+
+
+@pytest.mark.parametrize("slots", [
+    {},                                                               # nothing asked yet
+    {"topic": "phone"},                                               # the product is still to be asked
+    {"topic": "triage", "product": "m365", "proposed_severity": "a"},  # a proposal waits for "yes"
+])
+def test_a_language_switch_without_a_complete_answer_only_acknowledges(slots):
+    msgs, _ = run(ActionSwitchLanguage(), tracker("in English please", "switch_language", [("language", "en")],
+                                                  language_pref="en", **slots))
+    assert [m["response"] for m in msgs] == ["utter_language_switched"]
+
+
+def test_a_language_switch_inside_the_form_leaves_the_question_to_the_form():
+    msgs, _ = run(ActionSwitchLanguage(), tracker("说中文", "switch_language", [("language", "zh")], active_loop="route_form",
+                                                  topic="phone", product="m365", country="uk", language_pref="zh"))
+    assert [m["response"] for m in msgs] == ["utter_language_switched"]
+
+
+def test_two_questions_in_one_message_get_both_answers():
+    msgs, _ = answer(tracker("UK hotline for M365? also is it staffed on sundays", "ask_phone",
+                             [("product", "m365"), ("country", "uk")], topic="phone", product="m365", country="uk"))
+    assert [m["response"] for m in msgs] == ["utter_answer_phone", "utter_answer_hours"]
+    assert msgs[0]["numbers"] == ["0800 032 6417"]
+
+
+def test_a_second_question_that_needs_more_is_left_for_later():
+    """Response times for Dynamics 365 worldwide depend on the plan: the first answer comes, no guess for the
+    second (the plan is asked when the user asks it on its own)."""
+    msgs, _ = answer(tracker("where do I file a D365 Sales case online and how fast is the reply", "ask_portal",
+                             [("product", "d365_ce")], topic="portal", product="d365_ce", cloud="worldwide"))
+    assert [m["response"] for m in msgs] == ["utter_answer_portal"]
+    msgs, _ = answer(tracker("and where do I file it online, how fast is the reply?", "ask_portal", (),
+                             topic="portal", product="d365_ce", cloud="worldwide", plan="prodirect"))
+    assert [m["response"] for m in msgs] == ["utter_answer_portal", "utter_answer_response"]

@@ -1,5 +1,7 @@
 """Dialogue logic on plain values: topics, corrections, what to ask next."""
-from actions.dialogue import merge_dims, query_of, to_ask, topic_for
+import pytest
+
+from actions.dialogue import also_asked, merge_dims, query_of, to_ask, topic_for
 from actions.policy import route
 
 
@@ -44,3 +46,19 @@ def test_what_to_ask():
 
 def test_query_of_skips_empty_values():
     assert query_of({"product": "m365", "cloud": None, "country": ""}).as_dict() == {"product": "m365"}
+
+
+@pytest.mark.parametrize("text,topic,others", [
+    ("UK hotline for M365? also is it staffed on sundays", "phone", ["hours"]),
+    ("where do I log the case online, and which number can I ring instead?", "portal", ["phone"]),
+    ("F&O 21V 在线提交网址？响应要多久？", "portal", ["response"]),
+    ("这个问题算什么级别，拨打哪个号码", "severity", ["phone"]),
+    ("Sev A response time for ProDirect", "response", []),                # "Sev A" qualifies the question
+    ("when does phone support close in Canada?", "hours", []),            # "phone support" qualifies it
+    ("电话支持几点下班", "hours", []),
+    ("初始响应时间是多少", "response", []),                               # 响应时间 is no question about hours
+    ("which number do I call to open a ticket", "phone", []),             # opening a ticket is no hours question
+    ("what's the number and the hours", "handoff", []),                   # the hand-off has its own parts
+])
+def test_a_second_question_in_one_message_is_found(text, topic, others):
+    assert also_asked(text, topic) == others
