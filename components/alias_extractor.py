@@ -2,7 +2,8 @@
 
 One home for aliases: the same dictionary drives the router, so "21V", "世纪互联" and "operated by 21Vianet"
 all become `cloud: china_21v`, in mixed text and with full-width characters. Language names become a
-`language` entity (used by the explicit "answer in English" switch).
+`language` entity; a request to answer in a language ("请用中文回答", "in English please") a
+`reply_language` entity, which sets the reply language whatever else the message asks.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import actions.policy.vocab as vocab_module
 import components.language as language_module
 from actions.policy import default_router
 from actions.policy.vocab import normalize
-from components.language import LANGUAGE_NAMES
+from components.language import LANGUAGE_NAMES, REPLY_LANGUAGE, reply_request
 import components.speedups  # noqa: F401  (Rasa 3.6 hot-path fixes, see that module)
 
 
@@ -78,6 +79,10 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
         if id(m) in negated and m.dim in plain_dims:
             entity["role"] = NEGATED
         entities.append(entity)
+    request = reply_request(text)
+    if request:
+        code, start, end = request
+        entities.append({"entity": REPLY_LANGUAGE, "value": code, "start": start, "end": end, "confidence_entity": 1.0})
     for match in language_re.finditer(text):
         entities.append({"entity": "language", "value": language_codes[match.lastindex - 1], "start": match.start(),
                          "end": match.end(), "confidence_entity": 1.0})
@@ -108,7 +113,7 @@ def mention_spans(text: str) -> List[tuple]:
     if _LANGUAGE is None:
         _LANGUAGE = _language_pattern()
     spans = [(e["start"], e["end"], e["entity"]) for e in extract_once(text, default_router().vocab, *_LANGUAGE)]
-    spans.sort()
+    spans.sort(key=lambda s: (s[0], s[2] != REPLY_LANGUAGE, s[1]))   # a reply request covers its language name
     out, last = [], -1
     for s, e, d in spans:
         if s >= last:

@@ -11,7 +11,7 @@ Mixed messages are weighed in words: a CJK character counts half a word, a Latin
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping, Optional, Tuple
 
 LANGUAGES = ("en", "zh")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -63,3 +63,61 @@ def effective_language(metadata: Optional[Mapping], preference: Optional[str], u
         if lang:
             return lang
     return "en"
+
+
+# ------------------------------------------------------------------------------------ reply requests
+# A request for the reply's language, alone ("english pls", "用中文再说一遍") or before a question
+# ("请用中文回答：美国的电话是多少"). Deterministic, so "请用中文回答" never reads as a question about which
+# languages support speaks, and the question after it is classified on its own words. Only a clause that
+# asks *the assistant* to use a language counts: "do engineers speak Chinese?" and "支持人员能用中文沟通吗"
+# are questions about support languages.
+REPLY_LANGUAGE = "reply_language"        # the entity that carries such a request
+
+
+def _names(code: str) -> str:
+    return "|".join(re.escape(n) for n in sorted(LANGUAGE_NAMES[code], key=len, reverse=True))
+
+
+_LANG = rf"(?:{_names('zh')}|{_names('en')})"
+_LANG_NAME = re.compile(_LANG, re.IGNORECASE)
+_EN_VERB = (r"(?:answer|reply|respond|write|talk|chat|continue|go on|explain(?: (?:that|it|this))?"
+            r"|say (?:that|it|this)(?: again)?|repeat (?:that|it|this|the answer)|tell me(?: that| again)?)")
+_REPLY_REQUEST = re.compile(
+    "|".join([
+        # English: "answer in English", "can you repeat that in Chinese?", "switch to Mandarin"
+        rf"(?:(?:please|pls|plz|can you|could you|would you|can we|could we|let's|let us)\s+)?{_EN_VERB}(?:\s+(?:to me|again|please))?\s+(?:in|into)\s+{_LANG}",
+        rf"(?:(?:please|pls|can you|could you)\s+)?(?:switch|change|go back|translate(?: (?:that|it|this))?)(?: the language)?(?: back)?\s+(?:to|into)\s+{_LANG}",
+        rf"(?:^|(?<=please )|(?<=can you )|(?<=could you ))(?:speak|use)\s+{_LANG}",
+        # Chinese: "请用中文回答", "用中文再说一遍", "能用中文说吗", "可以翻译成中文吗", "换成英文"
+        rf"(?:请你?|麻烦你?|可以|可不可以|能不能|能否|你能|能)?(?:用|以){_LANG}(?:来)?"
+        r"(?:再说一遍|再说一次|说一遍|再讲一遍|重复一遍|重复一下|回答|回复|答复|回我|跟我说|和我说|说|讲|解释|写)"
+        r"(?:一下)?(?:吧|吗|好吗|可以吗|呢)?",
+        rf"(?:请|麻烦|可以|能不能|能否)?(?:换成|换|改成|改用|切换到|切换成|切换为|翻译成|翻成|转成){_LANG}(?:吧|吗|好吗|可以吗)?",
+        rf"(?:^|(?<=请)|(?<=麻烦))(?:说|讲){_LANG}(?:吧|好吗)?",
+        # the language alone, or "in English please": "english pls", "中文呢？", "用中文", "Chinese please"
+        rf"^\W*(?:请|麻烦)?(?:用|in\s+)?{_LANG}\s*(?:please|pls|plz|呢|吧|回复|回答|版)?\W*$",
+        rf"\bin\s+{_LANG}\s*(?:please|pls|plz)\b",
+        rf"(?:请|麻烦)(?:用|以){_LANG}(?=\s*(?:[,，。.:：;；!！?？]|$))",
+    ]),
+    re.IGNORECASE,
+)
+_CODE_OF_NAME = {n.lower(): code for code in LANGUAGES for n in LANGUAGE_NAMES[code]}
+# Words that leave a message a bare request when they are all that is left of it.
+_FILLER = re.compile(r"from now on|以后都|以后|后面都|后面|please|pls|plz|thanks?|thank you|now|instead|from now on|谢谢|吧|呢|吗|好吗|[\W_]", re.IGNORECASE)
+
+
+def reply_request(text: Optional[str]) -> Optional[Tuple[str, int, int]]:
+    """(language, start, end) of a request to answer in English or Chinese, or None."""
+    if not text:
+        return None
+    match = _REPLY_REQUEST.search(text)
+    if not match:
+        return None
+    name = _LANG_NAME.search(match.group(0))
+    code = _CODE_OF_NAME.get(name.group(0).lower()) if name else None
+    return (code, match.start(), match.end()) if code else None
+
+
+def asks_more_than_language(text: str, start: int, end: int) -> bool:
+    """Whether the message holds more than the reply request: "请用中文回答：美国的电话是多少" does."""
+    return bool(_FILLER.sub("", text[:start] + " " + text[end:]).strip())

@@ -16,6 +16,8 @@ from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from components.language import REPLY_LANGUAGE, asks_more_than_language
+
 
 def use_compact_dictionary(min_frequency: int) -> None:
     """Segment with the words of jieba's dictionary seen at least `min_frequency` times (the full dictionary
@@ -89,6 +91,9 @@ class MaskingJiebaTokenizer(FilteredJiebaTokenizer):
     happens to be named, which generalises far better with a few hundred examples per intent. Mentions are
     found with the policy's vocabulary, so training and inference mask identically; token offsets stay
     those of the original text, and entities are extracted separately (AliasEntityExtractor).
+
+    A request for the reply's language before a question ("请用中文回答：美国的电话是多少") gives no token, so
+    the question is classified on its own words; alone, it is the token `__reply_language__`.
     """
 
     @classmethod
@@ -115,7 +120,8 @@ class MaskingJiebaTokenizer(FilteredJiebaTokenizer):
         cursor = 0
         for start, end, dim in self._spans(text):
             tokens += self._plain(text[cursor:start], cursor)
-            tokens.append(Token(f"__{dim}__", start, end))
+            if dim != REPLY_LANGUAGE or not asks_more_than_language(text, start, end):
+                tokens.append(Token(f"__{dim}__", start, end))
             cursor = end
         tokens += self._plain(text[cursor:], cursor)
         return self._apply_token_pattern(tokens)

@@ -1,7 +1,8 @@
 """Reply language: metadata, explicit switch, script of the message, earlier messages."""
 import pytest
 
-from components.language import effective_language, normalise_code, script_language
+from components.language import (asks_more_than_language, effective_language, normalise_code, reply_request,
+                                 script_language)
 
 
 @pytest.mark.parametrize("text,lang", [
@@ -30,3 +31,32 @@ def test_normalise_code(value, code):
 def test_single_letter_codes_do_not_count_as_english_words():
     assert script_language("21V O365 的 Sev A 定义是啥") == "zh"
     assert script_language("Sev A?") == "en"
+
+
+@pytest.mark.parametrize("text,lang,more", [
+    ("请用英文回复", "en", False), ("麻烦用中文再讲一遍", "zh", False), ("英文呢", "en", False),
+    ("换成中文吧", "zh", False), ("could you say that again in Chinese", "zh", False),
+    ("reply in English please", "en", False), ("translate that into English", "en", False),
+    ("Mandarin please", "zh", False), ("请用英文回复：德国的技术支持电话", "en", True),
+    ("reply in Chinese - what are the Sev A hours in Canada?", "zh", True),
+    ("我们在英国，麻烦用英文", "en", True),
+])
+def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_asks(text, lang, more):
+    code, start, end = reply_request(text)
+    assert code == lang
+    assert asks_more_than_language(text, start, end) is more
+
+
+@pytest.mark.parametrize("text", [
+    "Do the engineers speak Chinese?", "Is Exchange support offered in English only?", "工程师会说中文吗",
+    "技术支持可以用中文沟通吗", "Which languages can a Sev A case be handled in?", "有没有英文的支持",
+])
+def test_a_question_about_support_languages_is_not_a_request_for_the_reply_language(text):
+    assert reply_request(text) is None
+
+
+def test_a_reply_request_before_a_question_masks_to_nothing_and_alone_to_one_token():
+    from components.alias_extractor import mention_spans
+    from components.language import REPLY_LANGUAGE
+    assert mention_spans("请用英文回复：德国的电话")[0][2] == REPLY_LANGUAGE      # covers the language name in it
+    assert [d for _, _, d in mention_spans("请用英文回复")] == [REPLY_LANGUAGE]
