@@ -16,6 +16,7 @@ from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.policy.vocab import to_simplified
 from components.language import REPLY_LANGUAGE, asks_more_than_language
 
 
@@ -130,4 +131,5 @@ class MaskingJiebaTokenizer(FilteredJiebaTokenizer):
     def _plain(segment: Text, offset: int) -> List[Token]:
         import jieba
 
+        segment = to_simplified(segment)              # same length: offsets stay those of the original text
         return [Token(word, offset + start) for word, start, _ in jieba.tokenize(segment) if word.strip()]

@@ -23,6 +23,7 @@ from .model import (
 )
 
 FACTS_PATH = Path(__file__).with_name("facts.yml")
+PLACES_PATH = Path(__file__).with_name("places.yml")
 VOCAB_KINDS = ("products", "clouds", "countries", "support_types", "plans", "severities")
 CALENDARS = ("none", "cn_workdays", "holidays")
 CLOCKS = ("always", "business_hours", "cn_business_days")
@@ -80,10 +81,11 @@ def _minutes(value: str, where: str) -> int:
 
 
 class _Loader:
-    def __init__(self, raw: Mapping[str, Any]):
+    def __init__(self, raw: Mapping[str, Any], places: Optional[Mapping[str, Any]] = None):
         if not isinstance(raw, Mapping):
             _fail("facts", "top level must be a mapping")
         self.raw = raw
+        self.places = places or {}
         self.documents: Dict[str, Document] = {}
         self.vocab: Dict[str, Dict[str, Term]] = {}
         self.regions: Dict[str, Text] = {}
@@ -135,7 +137,28 @@ class _Loader:
             for p in c.products:
                 if p not in self.vocab["products"]:
                     _fail(f"clouds[{cid}].products", f"unknown product {p!r}")
+        self._add_places()
         self._check_aliases()
+
+    def _add_places(self) -> None:
+        """Demonyms and cities name a country without its name ("a Melbourne office", "我们在多伦多")."""
+        if not isinstance(self.places, Mapping):
+            _fail("places", "top level must be a mapping")
+        for cid, d in self.places.items():
+            where = f"places[{cid}]"
+            term = self.vocab["countries"].get(str(cid))
+            if term is None:
+                _fail(where, "unknown country id")
+            if not isinstance(d, Mapping):
+                _fail(where, f"expected a mapping, got {type(d).__name__}")
+            unknown = set(d) - {"demonyms", "cities"}
+            if unknown:
+                _fail(where, f"unexpected keys {sorted(map(str, unknown))} (expected demonyms, cities)")
+            names = _str_list(d, "demonyms", where) + _str_list(d, "cities", where)
+            for name in names:
+                if len(name.strip()) < 2:
+                    _fail(where, f"{name!r} is too short to name a place only")
+            self.vocab["countries"][str(cid)] = Term(**{**term.__dict__, "places": names})
 
     def _term(self, kind: str, tid: str, d: Mapping) -> Term:
         where = f"{kind}[{tid}]"
@@ -151,7 +174,7 @@ class _Loader:
         for kind, terms in self.vocab.items():
             seen: Dict[str, str] = {}
             for tid, term in terms.items():
-                for alias in term.aliases + term.aliases_cs:
+                for alias in term.aliases + term.aliases_cs + term.places:
                     key = alias if alias in term.aliases_cs else alias.casefold()
                     key = re.sub(r"\s+", " ", key).strip()
                     if key in seen and seen[key] != tid:
@@ -478,11 +501,15 @@ def _check_references(facts: Facts) -> None:
             _fail(where, f"section {src.section!r} has no zh title in section_titles_zh")
 
 
-def load_facts(path: Optional[Path] = None) -> Facts:
-    """Read and validate a facts file (default: the one beside this module)."""
-    path = Path(path or FACTS_PATH)
+def _read_yaml(path: Path) -> Any:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise FactsError(f"{path}: not valid YAML: {e}") from e
-    return _Loader(raw).build()
+
+
+def load_facts(path: Optional[Path] = None, places: Optional[Path] = None) -> Facts:
+    """Read and validate a facts file (default: the one beside this module), with the place names of
+    `places` (default: places.yml beside this module when the facts file is the default one)."""
+    places = places or (PLACES_PATH if path is None else None)
+    return _Loader(_read_yaml(Path(path or FACTS_PATH)), _read_yaml(Path(places)) if places else None).build()

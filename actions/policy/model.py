@@ -61,6 +61,7 @@ class Term:
     tz: Optional[str] = None               # countries with a single usual time zone
     holidays: Optional[str] = None         # countries: ISO code for the holidays library
     products: Tuple[str, ...] = ()         # clouds: the products that exist in that cloud (empty = all)
+    places: Tuple[str, ...] = ()           # countries: demonyms and cities (places.yml), matched like aliases
 
     @property
     def is_group(self) -> bool:

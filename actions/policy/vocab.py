@@ -30,9 +30,31 @@ class Mention:
     text: str
 
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters as Simplified ones (世紀互聯 -> 世纪互联), character for character, so offsets into
+    `text` stay valid: the aliases, the training data and the replies are Simplified Chinese."""
+    if not _HAN.search(text):
+        return text
+    converted = _t2s().convert(text)
+    if len(converted) != len(text):                   # a phrase rule changed the length: convert per character
+        converted = "".join(_t2s().convert(c) or c for c in text)
+    return converted
+
+
 def normalize(text: str) -> str:
-    """NFKC folds full-width letters/digits and compatibility forms (Ｏｆｆｉｃｅ３６５ -> Office365)."""
-    return unicodedata.normalize("NFKC", text)
+    """NFKC folds full-width letters/digits and compatibility forms (Ｏｆｆｉｃｅ３６５ -> Office365); Traditional
+    Chinese reads as Simplified."""
+    return to_simplified(unicodedata.normalize("NFKC", text))
 
 
 def _alias_pattern(alias: str, case_sensitive: bool) -> str:
@@ -63,10 +85,13 @@ class Vocabulary:
                 for alias in term.aliases_cs:
                     entries.append((alias, dim, tid, True))
                     self._exact[(dim, _fold(alias))] = tid
-        entries.sort(key=lambda e: len(e[0]), reverse=True)
-        # words of multi-letter Latin aliases that a typo could hide (not generic English words)
+        # words of multi-letter Latin aliases that a typo could hide (not generic English words); place names
+        # are not among them: "settle" is one edit from "Seattle"
         self._brand_words = sorted({w.casefold() for a, _, _, _ in entries for w in _LATIN_WORD.findall(a)
                                     if len(w) >= 6 and w.casefold() not in _GENERIC_WORDS})
+        for tid, term in facts.vocab.get("countries", {}).items():
+            entries += [(place, "country", tid, False) for place in term.places]
+        entries.sort(key=lambda e: len(e[0]), reverse=True)
         self._entries = entries
         self._pattern = re.compile("|".join(f"({_alias_pattern(a, cs)})" for a, _, _, cs in entries), re.IGNORECASE)
 

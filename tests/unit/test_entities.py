@@ -21,7 +21,9 @@ def ents(text):
     ("this is business-critical for us", []),
     ("before the premier league match", []),
     ("I'm a global admin", []),
-    ("please answer in English", [("language", "en", None)]),
+    ("please answer in English", [("reply_language", "en", None), ("language", "en", None)]),
+    ("世紀互聯的 Office 365 客服專線", [("cloud", "china_21v", None), ("product", "m365", None)]),     # Traditional
+    ("臺灣的帳單電話", [("country", "tw", None), ("support_type", "billing", None)]),
 ])
 def test_aliases(text, expected):
     assert ents(text) == expected
@@ -64,3 +66,25 @@ def test_extract_once_gives_the_same_entities_as_extract_and_independent_copies(
     assert first == extract(text, *args)
     first[0]["extractor"] = "changed by a caller"
     assert extract_once(text, *args) == extract(text, *args)
+
+
+@pytest.mark.parametrize("traditional,simplified", [
+    ("世紀互聯 A級問題幾點有人處理", "世纪互联 A级问题几点有人处理"), ("Office 365 客服專線", "Office 365 客服专线"),
+    ("no Chinese here", "no Chinese here"), ("乾隆", "乾隆"),
+])
+def test_traditional_reads_as_simplified_with_the_same_offsets(traditional, simplified):
+    from actions.policy.vocab import to_simplified
+
+    assert to_simplified(traditional) == simplified
+    assert len(to_simplified(traditional)) == len(traditional)
+
+
+def test_a_traditional_message_is_masked_like_its_simplified_twin():
+    from rasa.shared.nlu.training_data.message import Message
+    from components.tokenizers import MaskingJiebaTokenizer
+
+    tok = MaskingJiebaTokenizer.__new__(MaskingJiebaTokenizer)
+    MaskingJiebaTokenizer.__init__(tok, {**MaskingJiebaTokenizer.get_default_config()}, None, None)
+    words = lambda text: [t.text for t in tok.tokenize(Message(data={"text": text}), "text")]
+    assert words("世紀互聯的 Office 365 客服專線是幾號") == words("世纪互联的 Office 365 客服专线是几号")
+    assert "__cloud__" in words("世紀互聯的 Office 365 客服專線是幾號")
