@@ -41,7 +41,7 @@ def _language_pattern() -> tuple:
 _NEGATED_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than|\bisn'?t|\baren'?t)(\s+the)?|不是|而不是|并非|不要)\s*$", re.IGNORECASE)
 
 
-def _negated(text: str, start: int) -> bool:
+def is_negated(text: str, start: int) -> bool:
     return bool(_NEGATED_BEFORE.search(text[max(0, start - 24):start]))
 
 
@@ -67,7 +67,7 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
     same kind is named plainly ("Australia, not the UK") keeps role "negated", which slot mappings ignore."""
     text = normalize(text)
     mentions = [m for m in vocab.find(text) if not _vetoed(text, m.dim, m.start, m.end)]
-    negated = {id(m) for m in mentions if _negated(text, m.start)}
+    negated = {id(m) for m in mentions if is_negated(text, m.start)}
     plain_dims = {m.dim for m in mentions if id(m) not in negated}
     named = {m.value for m in mentions}
     groups = {tid: set(t.members) for tid, t in vocab.facts.vocab["products"].items() if t.is_group}

@@ -85,8 +85,8 @@ _EN_VERB = (r"(?:answer|reply|respond|write|talk|chat|continue|go on|explain(?: 
 _REPLY_REQUEST = re.compile(
     "|".join([
         # English: "answer in English", "can you repeat that in Chinese?", "switch to Mandarin"
-        rf"(?:(?:please|pls|plz|can you|could you|would you|can we|could we|let's|let us)\s+)?{_EN_VERB}(?:\s+(?:to me|again|please))?\s+(?:in|into)\s+{_LANG}",
-        rf"(?:(?:please|pls|can you|could you)\s+)?(?:switch|change|go back|translate(?: (?:that|it|this))?)(?: the language)?(?: back)?\s+(?:to|into)\s+{_LANG}",
+        rf"(?:(?:please|pls|plz|(?:can|could|would) (?:you|u)|can we|could we|let's|let us)\s+)?{_EN_VERB}(?:\s+(?:to me|again|please))?\s+(?:in|into)\s+{_LANG}",
+        rf"(?:(?:please|pls|(?:can|could) (?:you|u))\s+)?(?:switch|change|go back|translate(?: (?:that|it|this))?)(?: the language)?(?: back)?\s+(?:to|into)\s+{_LANG}",
         rf"(?:^|(?<=please )|(?<=can you )|(?<=could you ))(?:speak|use)\s+{_LANG}",
         # Chinese: "请用中文回答", "用中文再说一遍", "能用中文说吗", "可以翻译成中文吗", "换成英文"
         rf"(?:请你?|麻烦你?|可以|可不可以|能不能|能否|你能|能)?(?:用|以){_LANG}(?:来)?"

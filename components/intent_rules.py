@@ -1,0 +1,80 @@
+"""Intents that what a message names or asks decides, after the classifier has spoken.
+
+The classifier learns intents from words, and a short follow-up or correction has few of them: "and for
+Office 365 operated by 21V?", "no wait, it's for our Vienna site", "不对，我们公司在马德里" fell back or
+read as a plain "no"; a problem told before a question ("网页打不开怎么办，有电话吗") read as a problem to
+triage. What such a message names is certain (the alias vocabulary found it), and so is a question clause
+that asks for a number, hours, a portal or a response time (the topic registry's cue words), so:
+
+- a message that names something the router uses (product, cloud, country, support type, severity, plan)
+  and was read as a fallback or a plain "no" gives that value: `inform`, which the form applies to the
+  question in hand. A value the user rules out ("no, not the UK") does not count;
+- a message that asks for the reply's language and was not understood otherwise is a language switch;
+- a problem description whose question clause asks for a routing part asks that part (the form answers
+  it in the context of the problem); how severe the problem is stays with the triage.
+
+Runs after the FallbackClassifier; the original reading stays in the ranking.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from actions.policy.model import DIMS
+from actions.policy.vocab import normalize
+from actions.topics import BY_NAME, asked_parts
+from components.alias_extractor import NEGATED, is_negated
+from components.language import REPLY_LANGUAGE
+
+GIVES_A_VALUE = {"nlu_fallback", "deny"}  # readings that a named value overrides
+NOT_UNDERSTOOD = {"nlu_fallback"}
+PROBLEM = "describe_problem"
+OUT_OF_SCOPE = "out_of_scope"
+ASKABLE_WITH_A_PROBLEM = ("phone", "portal", "hours", "response")     # not severity: that is the triage's
+
+
+def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text: str,
+                    best_guess: Optional[str] = None) -> Optional[str]:
+    """The intent this message should have, or None to keep the classifier's. Entity offsets are those of
+    the normalised text, as the extractor gives them; `best_guess` is the classifier's top intent under a
+    fallback (a message it leaned to read as out of scope, "a trip to Beijing", stays not understood)."""
+    text = normalize(text)
+    named = {e.get("entity") for e in entities if e.get("role") != NEGATED and not is_negated(text, e.get("start", 0))}
+    if intent in NOT_UNDERSTOOD and REPLY_LANGUAGE in named:
+        return "switch_language"
+    if intent in GIVES_A_VALUE and named & set(DIMS) and best_guess != OUT_OF_SCOPE:
+        return "inform"
+    if intent == PROBLEM:
+        asked = [p for p in asked_parts(text, questions_only=True) if p in ASKABLE_WITH_A_PROBLEM]
+        if asked:
+            return BY_NAME[asked[0]].intent
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class IntentRules(GraphComponent):
+    """Applies `repaired_intent` to every parsed message (see the module docstring)."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "IntentRules":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            guess = next((r.get("name") for r in ranking if r.get("name") != "nlu_fallback"), None)
+            new = repaired_intent(intent.get("name"), message.get(ENTITIES) or [], message.get(TEXT) or "", guess)
+            if new is None:
+                continue
+            message.set(INTENT, {"name": new, "confidence": 1.0}, add_to_output=True)
+            ranking = [r for r in ranking if r.get("name") != new]
+            message.set(INTENT_RANKING_KEY, [{"name": new, "confidence": 1.0}] + ranking, add_to_output=True)
+        return messages

@@ -1,0 +1,56 @@
+"""What a message names decides a fallback or a bare "no" (components/intent_rules.py), on real extraction."""
+import pytest
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from actions.policy import default_router
+from components.alias_extractor import _language_pattern, extract
+from components.intent_rules import IntentRules, repaired_intent
+
+LANG = _language_pattern()
+
+
+def entities(text):
+    return extract(text, default_router().vocab, *LANG)
+
+
+@pytest.mark.parametrize("intent,text,expected", [
+    ("nlu_fallback", "and for Office 365 operated by 21V?", "inform"),
+    ("deny", "no wait, wrong office - it's for our Vienna site", "inform"),
+    ("deny", "不对，我们公司在马德里", "inform"),
+    ("deny", "不是 F&O，是 Business Central", "inform"),
+    ("nlu_fallback", "can u say that again in english pls", "switch_language"),
+    ("deny", "no", None),                                   # a plain no stays a no
+    ("deny", "no, not the UK", None),                       # a value ruled out is no value
+    ("nlu_fallback", "asdfgh qwerty", None),                # nothing named: still not understood
+    ("ask_phone", "UK number for Microsoft 365", None),     # a question keeps its intent
+    ("greet", "hi there, Office 365 here", None),
+    ("ask_languages", "can engineers speak Chinese?", None),
+    ("describe_problem", "网页打不开怎么办，有电话吗", "ask_phone"),
+    ("describe_problem", "we're a 40-person firm and I'm the only IT person, mail is slow for everyone since "
+                         "Monday - which number do I call in Australia?", "ask_phone"),
+    ("describe_problem", "nobody can sign in, when does support open today?", "ask_hours"),
+    ("describe_problem", "Teams calls keep dropping for three users", None),         # "calls" is not asked
+    ("describe_problem", "our phone system integration fails, how severe is this?", None),   # the triage's
+])
+def test_a_named_value_decides_only_a_fallback_or_a_plain_no(intent, text, expected):
+    assert repaired_intent(intent, entities(text), text) == expected
+
+
+def test_a_fallback_the_classifier_leaned_to_read_as_out_of_scope_stays_a_fallback():
+    text = "help me plan a trip to Beijing"
+    assert repaired_intent("nlu_fallback", entities(text), text, best_guess="out_of_scope") is None
+    assert repaired_intent("nlu_fallback", entities(text), text, best_guess="ask_phone") == "inform"
+
+
+def test_the_component_sets_intent_and_ranking_and_keeps_the_original_reading():
+    text = "no wait, it's for our Vienna site"
+    message = Message(data={TEXT: text, INTENT: {"name": "deny", "confidence": 0.8},
+                            INTENT_RANKING_KEY: [{"name": "deny", "confidence": 0.8}, {"name": "inform", "confidence": 0.1}],
+                            ENTITIES: entities(text)})
+    IntentRules().process([message])
+    assert message.get(INTENT) == {"name": "inform", "confidence": 1.0}
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["inform", "deny"]
+    untouched = Message(data={TEXT: "no", INTENT: {"name": "deny", "confidence": 0.9}, ENTITIES: []})
+    IntentRules().process([untouched])
+    assert untouched.get(INTENT) == {"name": "deny", "confidence": 0.9}
