@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, also_asked, merge_dims, query_of, to_ask,
-                              topic_for)
+                              topic_for, values_named_twice)
 from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
 from actions.policy.schedule import utc_now
@@ -102,19 +102,27 @@ class State:
     lang: str
     now: datetime
     resets: List[EventType]
+    user_tz: Optional[str] = None
 
     @property
     def renderer(self) -> Renderer:
         return Renderer(self.route.facts, self.lang, self.now)
 
+    def with_values(self, **values: Optional[str]) -> "State":
+        """The same turn with some values changed, routed afresh."""
+        dims = dict(self.dims, **values)
+        route = default_router().route(query_of(dims), now=self.now, user_tz=self.user_tz)
+        return dataclasses.replace(self, dims=dims, route=route)
+
 
 def state_of(tracker: Tracker, topic: Optional[str] = None) -> State:
     entities = tracker.latest_message.get("entities") or []
-    dims = merge_dims(tracker.slots, entities, latest_intent(tracker))
+    dims = merge_dims(tracker.slots, entities, latest_intent(tracker), default_router().cloud_serves)
     resets = [SlotSet(d, None) for d in DIMS if tracker.get_slot(d) and not dims[d]]
-    now = utc_now()
-    route = default_router().route(query_of(dims), now=now, user_tz=user_timezone(tracker))
-    return State(topic if topic is not None else tracker.get_slot("topic"), dims, route, language_of(tracker), now, resets)
+    now, tz = utc_now(), user_timezone(tracker)
+    route = default_router().route(query_of(dims), now=now, user_tz=tz)
+    return State(topic if topic is not None else tracker.get_slot("topic"), dims, route, language_of(tracker), now,
+                 resets, tz)
 
 
 def candidates_for(state: State, slot: str) -> List[str]:
@@ -167,7 +175,7 @@ class ValidateRouteForm(FormValidationAction):
         entities = tracker.latest_message.get("entities") or []
         if intent in INTERRUPTIONS and not entities:
             return []
-        topic = topic_for(intent, tracker.get_slot("topic"))
+        topic = topic_for(intent, tracker.get_slot("topic"), tracker.latest_message.get("text"))
         state = state_of(tracker, topic)
         # only what changes: every event is re-read and re-featurised on each later turn
         events: List[EventType] = ([SlotSet("topic", topic)] if topic != tracker.get_slot("topic") else []) + state.resets
@@ -188,11 +196,7 @@ class ValidateRouteForm(FormValidationAction):
             attempts = 0
         if not ask:
             after = dict(tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"})
-            answer(dispatcher, state, after)
-            # a second question in the same message is answered too, when it needs nothing more
-            for extra in also_asked(tracker.latest_message.get("text"), topic):
-                if not to_ask(extra, state.route, state.dims):
-                    answer(dispatcher, dataclasses.replace(state, topic=extra), after)
+            answer_every_question(dispatcher, state, after, tracker.latest_message)
             events += changed(tracker, language=state.lang)
         # always one slot event besides requested_slot: without it Rasa treats the turn as "nothing
         # extracted", rejects the form and lets the rules guess
@@ -222,7 +226,8 @@ class AskSlotAction(SafeAction, ABC):
         return f"action_ask_{self.slot}"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        state = state_of(tracker, topic_for(latest_intent(tracker), tracker.get_slot("topic")))
+        state = state_of(tracker, topic_for(latest_intent(tracker), tracker.get_slot("topic"),
+                                            tracker.latest_message.get("text")))
         retry = int(tracker.get_slot("clarify_attempts") or 0) > 0
         send(dispatcher, state.renderer.ask(self.slot, candidates_for(state, self.slot), retry))
         return []
@@ -279,6 +284,24 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         send(dispatcher, r.from_notes(route, topic, t.response, t.note_topics))
 
 
+def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, Any],
+                          message: Mapping[str, Any]) -> None:
+    """The state's question and the others the same message asks: another part ("the number, and is it open
+    on Saturdays?") when it needs nothing more, and the same question for each of two values it names
+    ("US and UK numbers", "Sev A vs Sev C"), when each can be answered."""
+    text = message.get("text")
+    extras = also_asked(text, state.topic)
+    dim, values = values_named_twice(message.get("entities") or []) if state.topic else (None, [])
+    states = [state.with_values(**{dim: v}) for v in values] if dim else [state]
+    if any(to_ask(state.topic, s.route, s.dims) for s in states):
+        states = [state]
+    for one in states:
+        answer(dispatcher, one, slots)
+        for extra in extras:
+            if not to_ask(extra, one.route, one.dims):
+                answer(dispatcher, dataclasses.replace(one, topic=extra), slots)
+
+
 def confirmed(state: State, severity: Optional[str]) -> Reply:
     """The accepted severity level and what it means for the first response."""
     r = state.renderer
@@ -324,9 +347,7 @@ class ActionTriageConfirm(SafeAction):
         proposed = tracker.get_slot("proposed_severity")
         state = state_of(tracker, "triage")
         if proposed:
-            dims = dict(state.dims, severity=proposed)
-            state.route = default_router().route(query_of(dims), now=state.now, user_tz=user_timezone(tracker))
-            state.dims = dims
+            state = state.with_values(severity=proposed)
         send(dispatcher, confirmed(state, proposed))
         return state.resets + [SlotSet("severity", proposed)] + changed(tracker, language=state.lang)
 

@@ -3,8 +3,9 @@ response carries it. The dialogue logic, the actions and the renderer read it; `
 `domain.yml` must list the same intents and responses, and tests hold them to it. No Rasa import."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, List, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ BY_NAME: Dict[str, Topic] = {t.name: t for t in TOPICS}
 # that only qualify another question: "phone support hours" asks for hours, "open a ticket" for no hours.
 PART_CUES: Dict[str, str] = {
     "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
-             r"|热线|号码|致电|拨打|电话(?!支持)",
-    "hours": r"\b(hours|opening|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
+             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)",
+    "hours": r"\b(hours|hrs|opening|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
              r"|24/7|24x7|weekends?|saturdays?|sundays?|holidays?|what time)\b"
              r"|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
     "portal": r"\b(portal|website|url|online)\b|门户|网站|网址|在线|线上|哪里提交|在哪提交|开工单|提工单|提交工单",
@@ -55,6 +56,32 @@ PART_CUES: Dict[str, str] = {
     "severity": r"\bhow (severe|serious|bad)\b|\b(what|which) (sev|severity|level)\b|\bsev(erity)?\s*[abc123]?\s+(mean|means|definition)\b"
                 r"|几级|什么级别|哪个级别|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)",
 }
+_CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in PART_CUES.items()}
+# A clause that asks something: the question mark, or a question word of either language.
+_QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who|is there|are there|any|can i|can we|could you)\b"
+                       r"|吗|呢|什么|哪|几|多少|怎么|如何|是否|有没有", re.IGNORECASE)
+_CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
+
+
+def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
+    """The routing parts a message asks for, in the order it asks them; with `questions_only`, only in its
+    clauses that ask something ("网页打不开怎么办，有电话吗" asks for the number, "Teams calls keep dropping"
+    asks nothing)."""
+    if not text:
+        return []
+    text = text[:2000]
+    spans = [m.span() for m in _CLAUSE.finditer(text) if _QUESTION.search(m.group(0))] if questions_only \
+        else [(0, len(text))]
+    found = {}
+    for name, rx in _CUES.items():
+        for start, end in spans:
+            m = rx.search(text, start, end)
+            if m:
+                found[name] = min(found.get(name, m.start()), m.start())
+                break
+    return sorted(found, key=found.get)
+
+
 BY_INTENT: Dict[str, Topic] = {t.intent: t for t in TOPICS}
 NOTE_TOPICS: Dict[str, Topic] = {t.name: t for t in TOPICS if t.answer == "notes"}
 PART_TOPICS = tuple(t.name for t in TOPICS if t.answer == "part")

@@ -208,6 +208,16 @@ class Router:
         values.update(inferred)
         return Query(**values), inferred
 
+    def cloud_serves(self, cloud: str, country: str) -> bool:
+        """Whether a phone, portal or hours fact of `cloud` names `country`, itself or through its region
+        (Office 365 Germany names Germany and the rest of the EEA; 21Vianet names China only)."""
+        cloud_id, country_id = self.vocab.resolve("cloud", cloud), self.vocab.resolve("country", country)
+        for fact in (*self.facts.phones, *self.facts.portals, *self.facts.hours.values()):
+            clouds, countries = fact.applies.get("cloud"), self._effective(fact, "country")
+            if clouds and cloud_id in clouds and countries and country_id in countries:
+                return True
+        return False
+
     # -------------------------------------------------------------------------- selection
     def _select(self, rows: Sequence, cand: Mapping[str, Optional[frozenset]]) -> List:
         out = []

@@ -209,3 +209,34 @@ def test_a_second_question_that_needs_more_is_left_for_later():
     msgs, _ = answer(tracker("and where do I file it online, how fast is the reply?", "ask_portal", (),
                              topic="portal", product="d365_ce", cloud="worldwide", plan="prodirect"))
     assert [m["response"] for m in msgs] == ["utter_answer_portal", "utter_answer_response"]
+
+
+@pytest.mark.parametrize("text,intent,entities,slots,responses,key,values", [
+    ("美国和英国的 M365 支持电话分别是多少", "ask_phone", [("country", "us"), ("product", "m365"), ("country", "uk")],
+     dict(topic="phone", product="m365", country="us"), ["utter_answer_phone"] * 2, "numbers",
+     [["1 800 865 9408"], ["0800 032 6417"]]),
+    ("D365 subscription support: sev A vs sev C initial response?", "ask_response_time",
+     [("product", "d365"), ("plan", "subscription"), ("severity", "a"), ("severity", "c")],
+     dict(topic="response", product="d365", plan="subscription", severity="a"), ["utter_answer_response"] * 2,
+     "responses", [["d365_a_subscription"], ["d365_c_subscription"]]),
+])
+def test_one_question_for_two_values_is_answered_for_each(text, intent, entities, slots, responses, key, values):
+    msgs, _ = answer(tracker(text, intent, entities, **slots))
+    assert [m["response"] for m in msgs] == responses
+    assert [m[key] for m in msgs] == values
+
+
+def test_two_values_where_one_needs_more_get_the_usual_single_answer():
+    """F&O response times: China's are known, the worldwide ones depend on the plan. No half-guessed pair."""
+    msgs, _ = answer(tracker("F&O first response in China and in the US?", "ask_response_time",
+                             [("product", "d365_fo"), ("country", "cn"), ("country", "us")],
+                             topic="response", product="d365_fo", country="cn"))
+    assert [m["response"] for m in msgs] == ["utter_answer_response"]
+    assert all("21v" in r for r in msgs[0]["responses"]), msgs[0]["responses"]
+
+
+def test_a_country_the_documents_do_not_list_gets_its_own_honest_answer_beside_the_other():
+    msgs, _ = answer(tracker("UK or Mexico hotline for M365?", "ask_phone", [("country", "uk"), ("country", "mx"),
+                             ("product", "m365")], topic="phone", product="m365", country="uk"))
+    assert [m["numbers"] for m in msgs] == [["0800 032 6417"], []]
+    assert "United Kingdom" in msgs[1]["lines"]                    # the countries the sources do list

@@ -1,5 +1,7 @@
 """Routing answers: inference, ambiguity as data, problems, notes and sources. Missing or ambiguous inputs
 produce an "ask for X" result with candidates, never a guessed number."""
+import pytest
+
 from actions.policy import Query, route
 from actions.policy.model import NoPhone
 
@@ -154,3 +156,13 @@ def test_route_needs_an_aware_clock(router):
 def test_convenience_function_uses_bundled_facts():
     r = route(product="F&O", cloud="21v")
     assert numbers(r) == ["+86 400-089-0365"] and r.portal.rows[0].url == "https://lcs.dynamics.cn/"
+
+
+@pytest.mark.parametrize("cloud,country,serves", [
+    ("germany", "at", True), ("germany", "es", True), ("germany", "de", True),     # the EEA number (002)
+    ("germany", "ch", False), ("germany", "us", False),                            # Switzerland is not in the EEA
+    ("china_21v", "cn", True), ("china_21v", "hk", False), ("21V", "de", False),
+    ("worldwide", "us", True),
+])
+def test_which_countries_a_cloud_serves(router, cloud, country, serves):
+    assert router.cloud_serves(cloud, country) is serves

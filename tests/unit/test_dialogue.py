@@ -62,3 +62,40 @@ def test_query_of_skips_empty_values():
 ])
 def test_a_second_question_in_one_message_is_found(text, topic, others):
     assert also_asked(text, topic) == others
+
+
+@pytest.mark.parametrize("entities,expected", [
+    ([("country", "us"), ("product", "m365"), ("country", "uk")], ("country", ["us", "uk"])),
+    ([("severity", "a"), ("severity", "c"), ("severity", "a")], ("severity", ["a", "c"])),
+    ([("country", "au"), ("country", "uk", "negated")], (None, [])),          # "Australia, not the UK"
+    ([("product", "m365"), ("language", "en"), ("language", "zh")], (None, [])),  # not a routing dimension
+    ([], (None, [])),
+])
+def test_values_named_twice(entities, expected):
+    from actions.dialogue import values_named_twice
+
+    ents = [{"entity": e[0], "value": e[1], **({"role": e[2]} if len(e) > 2 else {})} for e in entities]
+    assert values_named_twice(ents) == expected
+
+
+def test_a_new_country_keeps_a_cloud_that_serves_it():
+    """"no wait, it's for our Vienna site" after Office 365 Germany: the EEA number is still that cloud's."""
+    from actions.policy import default_router
+
+    serves = default_router().cloud_serves
+    germany = {"cloud": "germany", "country": "at"}
+    assert merge_dims(germany, [{"entity": "country", "value": "at"}], "inform", serves)["cloud"] == "germany"
+    china = {"cloud": "china_21v", "country": "de"}
+    assert merge_dims(china, [{"entity": "country", "value": "de"}], "inform", serves)["cloud"] is None
+
+
+@pytest.mark.parametrize("intent,current,text,topic", [
+    ("inform", None, "hey whats the o365 support # for our toronto office", "phone"),
+    ("inform", None, "21V o365 - what hrs do they work Sev B tickets?", "hours"),
+    ("inform", None, "世纪互联的 Office 365 客服专线是几号", "phone"),
+    ("inform", None, "Office 365 in Canada", None),                # nothing asked: the bot asks what
+    ("greet", None, "hi! phone number?", None),                    # an interruption starts no question
+    ("inform", "hours", "and the number?", "hours"),               # a follow-up keeps the question
+])
+def test_with_no_question_yet_the_words_of_the_message_may_ask_one(intent, current, text, topic):
+    assert topic_for(intent, current, text) == topic
