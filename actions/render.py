@@ -236,7 +236,8 @@ class Renderer:
             label = self.label(route, "phone", row, skip=("support_type",))
             if isinstance(row, NoPhone):
                 text = self.note_text(self.facts.notes[row.note])
-                lines.append(self.t("no_number", label=self.head(label), text=text))
+                lines.append(self.t("no_number_labelled", label=self.head(label), text=text) if label
+                             else self.t("no_number", text=text, where=self.subject(route)))
                 continue
             numbers.append(row.number)
             alt = ""
@@ -252,7 +253,8 @@ class Renderer:
                 support = self.join(self.name("support_type", v) for v in sorted(h.hours.applies.get("support_type") or ()))
                 lines.append(self.t("hours_of_line", support=support, text=h.hours.text.get(self.lang),
                                     status=self.status(h.status, self.business_regions())))
-        notes = [n for n in self.row_notes(route, part.rows) if "phone" in n.topics]
+        said = {row.note for row in part.rows if isinstance(row, NoPhone)}          # already a line of its own
+        notes = [n for n in self.row_notes(route, part.rows) if "phone" in n.topics and n.id not in said]
         variables = {"subject": self.subject(route), "lines": "\n".join(lines),
                      "notes": self.notes(notes, self.conflicts_of(route, part.rows)), "numbers": numbers,
                      "source": self.sources(s for r in part.rows for s in r.sources)}

@@ -82,3 +82,13 @@ def test_an_english_reply_cites_the_chinese_page_when_it_is_the_only_source():
     both = [Source("m365_contact_zh", "Online support"), Source("m365_contact", "Online support")]
     assert "zh-CN translation" in r("en").sources(only_zh)
     assert "zh-CN translation" not in r("en").sources(both) and "Online support" in r("en").sources(both)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("dims", [dict(product="m365", country="in"), dict(product="Business Central", country="us")])
+def test_a_missing_number_is_said_once_not_again_as_a_note(lang, dims):
+    reply = r(lang).phone(route(now=NOW, **dims))
+    said = [n for n in default_router().facts.notes.values() if r(lang).note_text(n) in reply.variables["lines"]]
+    assert said, reply.variables
+    for note in said:
+        assert r(lang).note_text(note) not in reply.variables["notes"], (note.id, reply.variables["notes"])
