@@ -23,6 +23,7 @@ from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
 from actions.policy.schedule import utc_now
 from actions.policy.triage import SCHEME_LEVEL
+from actions.policy.vocab import is_negated, normalize
 from actions.render import Renderer, Reply, load_wording
 from actions.topics import MENU, NOTE_TOPICS
 from components.language import effective_language
@@ -314,7 +315,17 @@ def confirmed(state: State, severity: Optional[str]) -> Reply:
     if response is not None and response.response == "utter_answer_response":
         text = " ".join(line.lstrip("• ") for line in response.variables["lines"].splitlines())
     buttons = [{"title": r.t("button_open"), "payload": "/open_request"}]
-    return Reply("utter_triage_confirmed", {"level": level.label.get(state.lang), "first_response": text}, buttons)
+    filing = r.filing(state.route) if state.dims.get("product") or state.route.query.product else ""
+    return Reply("utter_triage_confirmed", {"level": level.label.get(state.lang), "first_response": text,
+                                            "filing": filing + "\n" if filing else ""}, buttons)
+
+
+def severity_stated(text: str, entities: List[Dict[str, Any]]) -> Optional[str]:
+    """The one severity a message names plainly (not ruled out: "it's not Sev A"), else None."""
+    text = normalize(text)
+    values = {e.get("value") for e in entities if e.get("entity") == "severity" and not e.get("role")
+              and not is_negated(text, e.get("start", 0))}
+    return values.pop() if len(values) == 1 else None
 
 
 class ActionTriage(SafeAction):
@@ -326,9 +337,13 @@ class ActionTriage(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = (tracker.latest_message.get("text") or "")[:2000]
         state = state_of(tracker, "triage")
-        t = run_triage(text)
         events: List[EventType] = state.resets + [SlotSet("problem", text)] + \
             changed(tracker, topic="triage", language=state.lang)
+        stated = severity_stated(text, tracker.latest_message.get("entities") or [])
+        if stated:               # "it's Sev A, nobody can log in": the user has classified it; no proposal
+            send(dispatcher, confirmed(state.with_values(severity=stated), stated))
+            return events + [SlotSet("severity", stated), SlotSet("proposed_severity", None)]
+        t = run_triage(text)
         if t.level is None:
             send(dispatcher, Reply("utter_triage_unclear"))
             return events

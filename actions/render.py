@@ -379,13 +379,18 @@ class Renderer:
                                 "source": self.sources(s for n in notes for s in n.sources),
                                 "notes_used": [n.id for n in notes]})
 
-    def handoff(self, route: Route, severity: Optional[str], proposed: bool, problem: Optional[str]) -> Reply:
-        q = route.query
+    def filing(self, route: Route) -> str:
+        """Where to open the request: the portal lines, and the one number to call when there is one."""
         portal = self.portal(route)
         lines = portal.variables.get("lines", "") if portal.response == "utter_answer_portal" else ""
         phones = [r.number for r in route.phone.rows if isinstance(r, Phone)]
         if phones and route.phone.missing is None and len(set(phones)) == 1 and phones[0] not in lines:
             lines += self.t("or_call", number=phones[0])
+        return lines
+
+    def handoff(self, route: Route, severity: Optional[str], proposed: bool, problem: Optional[str]) -> Reply:
+        q = route.query
+        lines = self.filing(route)
         sev_text = self.t("not_set")
         if severity:
             sev_text = self.name("severity", severity) + (self.t("proposed") if proposed else "")

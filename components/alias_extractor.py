@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import actions.policy.vocab as vocab_module
 import components.language as language_module
 from actions.policy import default_router
-from actions.policy.vocab import normalize
+from actions.policy.vocab import is_negated, normalize
 from components.language import LANGUAGE_NAMES, REPLY_LANGUAGE, reply_request
 import components.speedups  # noqa: F401  (Rasa 3.6 hot-path fixes, see that module)
 
@@ -37,12 +37,6 @@ def _language_pattern() -> tuple:
     return re.compile("|".join(f"({p})" for p in parts), re.IGNORECASE), [code for _, code in names]
 
 
-# "Australia, not the UK" / "不是英国，是澳大利亚": a negated mention is what the user does NOT mean.
-_NEGATED_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than|\bisn'?t|\baren'?t)(\s+the)?|不是|而不是|并非|不要)\s*$", re.IGNORECASE)
-
-
-def is_negated(text: str, start: int) -> bool:
-    return bool(_NEGATED_BEFORE.search(text[max(0, start - 24):start]))
 
 
 # Words that only look like a term in these contexts: "business-critical", "Premier League".

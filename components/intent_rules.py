@@ -27,9 +27,9 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.policy.model import DIMS
-from actions.policy.vocab import normalize
+from actions.policy.vocab import is_negated, normalize
 from actions.topics import BY_NAME, asked_parts
-from components.alias_extractor import NEGATED, is_negated
+from components.alias_extractor import NEGATED
 from components.language import REPLY_LANGUAGE
 
 GIVES_A_VALUE = {"nlu_fallback", "deny"}  # readings that a named value overrides

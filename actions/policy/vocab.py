@@ -57,6 +57,15 @@ def normalize(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text))
 
 
+# "Australia, not the UK" / "不是英国，是澳大利亚": a negated mention is what the user does NOT mean.
+_NEGATED_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than|\bisn'?t|\baren'?t)(\s+the)?|不是|而不是|并非|不要)\s*$", re.IGNORECASE)
+
+
+def is_negated(text: str, start: int) -> bool:
+    """Whether the mention starting at `start` of `text` follows a negation ("not the UK", "不是英国")."""
+    return bool(_NEGATED_BEFORE.search(text[max(0, start - 24):start]))
+
+
 def _alias_pattern(alias: str, case_sensitive: bool) -> str:
     body = r"[\s\-_]*".join(re.escape(part) for part in re.split(r"\s+", alias.strip()))
     if case_sensitive:

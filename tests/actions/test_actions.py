@@ -240,3 +240,25 @@ def test_a_country_the_documents_do_not_list_gets_its_own_honest_answer_beside_t
                              ("product", "m365")], topic="phone", product="m365", country="uk"))
     assert [m["numbers"] for m in msgs] == [["0800 032 6417"], []]
     assert "United Kingdom" in msgs[1]["lines"]                    # the countries the sources do list
+
+
+@pytest.mark.parametrize("text,lang", [("it's sev A, nobody in the company can log in", "en"),
+                                       ("是 A 级，全公司都登录不了", "zh")])
+def test_a_problem_with_its_severity_stated_is_taken_as_classified(text, lang):
+    """Once product and cloud are known, "it's Sev A, ..." needs no proposal: the level, its first response
+    and where to file it."""
+    t = tracker(text, "describe_problem", product="m365", cloud="china_21v")
+    t.latest_message["entities"] = [{"entity": "severity", "value": "a", "start": text.index("A"), "end": text.index("A") + 1}]
+    msgs, events = run(ActionTriage(), t)
+    assert [m["response"] for m in msgs] == ["utter_triage_confirmed"]
+    assert ("1 hour" if lang == "en" else "1 小时") in msgs[0]["first_response"]
+    assert "400-089-0365" in msgs[0]["filing"] or "portal" in msgs[0]["filing"].lower() or "门户" in msgs[0]["filing"]
+    assert slot(events, "severity") == "a"
+
+
+def test_a_severity_ruled_out_is_no_classification():
+    text = "it's not Sev A, but mail is slow for everyone"
+    t = tracker(text, "describe_problem", product="m365", cloud="china_21v")
+    t.latest_message["entities"] = [{"entity": "severity", "value": "a", "start": text.index("Sev"), "end": text.index("Sev") + 5}]
+    msgs, _ = run(ActionTriage(), t)
+    assert msgs[0]["response"] == "utter_triage_result"
