@@ -176,7 +176,8 @@ class ValidateRouteForm(FormValidationAction):
         entities = tracker.latest_message.get("entities") or []
         if intent in INTERRUPTIONS and not entities:
             return []
-        topic = topic_for(intent, tracker.get_slot("topic"), tracker.latest_message.get("text"))
+        topic = topic_for(intent, tracker.get_slot("topic"), tracker.latest_message.get("text"),
+                          {e.get("entity") for e in entities})
         state = state_of(tracker, topic)
         # only what changes: every event is re-read and re-featurised on each later turn
         events: List[EventType] = ([SlotSet("topic", topic)] if topic != tracker.get_slot("topic") else []) + state.resets
@@ -227,8 +228,9 @@ class AskSlotAction(SafeAction, ABC):
         return f"action_ask_{self.slot}"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        state = state_of(tracker, topic_for(latest_intent(tracker), tracker.get_slot("topic"),
-                                            tracker.latest_message.get("text")))
+        latest = tracker.latest_message
+        state = state_of(tracker, topic_for(latest_intent(tracker), tracker.get_slot("topic"), latest.get("text"),
+                                            {e.get("entity") for e in latest.get("entities") or []}))
         retry = int(tracker.get_slot("clarify_attempts") or 0) > 0
         send(dispatcher, state.renderer.ask(self.slot, candidates_for(state, self.slot), retry))
         return []
@@ -315,9 +317,8 @@ def confirmed(state: State, severity: Optional[str]) -> Reply:
     if response is not None and response.response == "utter_answer_response":
         text = " ".join(line.lstrip("• ") for line in response.variables["lines"].splitlines())
     buttons = [{"title": r.t("button_open"), "payload": "/open_request"}]
-    filing = r.filing(state.route) if state.dims.get("product") or state.route.query.product else ""
     return Reply("utter_triage_confirmed", {"level": level.label.get(state.lang), "first_response": text,
-                                            "filing": filing + "\n" if filing else ""}, buttons)
+                                            "filing": r.filing_block(state.route)}, buttons)
 
 
 def severity_stated(text: str, entities: List[Dict[str, Any]]) -> Optional[str]:

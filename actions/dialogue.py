@@ -18,9 +18,11 @@ ROUTE_PART = {name: name for name in PART_TOPICS}
 MAX_CLARIFY = 2          # unanswered clarifying questions before answering with what we have
 
 
-def topic_for(intent: Optional[str], current: Optional[str], text: Optional[str] = None) -> Optional[str]:
+def topic_for(intent: Optional[str], current: Optional[str], text: Optional[str] = None,
+              named: Iterable[str] = ()) -> Optional[str]:
     """The topic after this user turn: a new question sets it, anything else keeps the current one; with no
-    question yet, the words of the message may ask one ("the o365 support # for our toronto office").
+    question yet, the words of the message may ask one ("the o365 support # for our toronto office"), and a
+    severity it names (`named`: the dimensions of its entities) asks about that level ("账单问题能开 A 级吗").
     Describing the problem while preparing a hand-off stays in the hand-off."""
     if intent in INTENT_TOPIC:
         return INTENT_TOPIC[intent]
@@ -28,7 +30,7 @@ def topic_for(intent: Optional[str], current: Optional[str], text: Optional[str]
         return "triage"
     if current is None and intent not in INTERRUPTIONS:
         parts = asked_parts(text)
-        return parts[0] if parts else None
+        return parts[0] if parts else "severity" if "severity" in named else None
     return current
 
 

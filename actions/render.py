@@ -388,6 +388,12 @@ class Renderer:
             lines += self.t("or_call", number=phones[0])
         return lines
 
+    def filing_block(self, route: Route) -> str:
+        """"Where to open it:" and the filing lines, for a reply about a problem; empty until the product is
+        known (without it the portal is still a question)."""
+        lines = self.filing(route) if route.query.product else ""
+        return self.t("file_it", lines=lines) + "\n" if lines else ""
+
     def handoff(self, route: Route, severity: Optional[str], proposed: bool, problem: Optional[str]) -> Reply:
         q = route.query
         lines = self.filing(route)
@@ -432,7 +438,7 @@ class Renderer:
                 buttons.append({"title": lv.label.get(self.lang), "payload": "/inform" + json.dumps({"severity": value})})
         return Reply("utter_triage_result", {"level": level.label.get(self.lang), "scheme": scheme_name, "reasons": reasons,
                                              "definition": level.definition.get(self.lang), "extra": extra,
-                                             "proposed": level_id}, buttons)
+                                             "filing": self.filing_block(route), "proposed": level_id}, buttons)
 
     # ------------------------------------------------------------------------------------ clarifying
     def ask(self, slot: str, candidates: Sequence[str], retry: bool) -> Reply:

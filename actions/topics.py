@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from actions.policy.vocab import normalize
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -69,7 +71,7 @@ def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
     asks nothing)."""
     if not text:
         return []
-    text = text[:2000]
+    text = normalize(text[:2000])                    # 專線 asks like 专线
     spans = [m.span() for m in _CLAUSE.finditer(text) if _QUESTION.search(m.group(0))] if questions_only \
         else [(0, len(text))]
     found = {}

@@ -96,6 +96,13 @@ def test_a_new_country_keeps_a_cloud_that_serves_it():
     ("inform", None, "Office 365 in Canada", None),                # nothing asked: the bot asks what
     ("greet", None, "hi! phone number?", None),                    # an interruption starts no question
     ("inform", "hours", "and the number?", "hours"),               # a follow-up keeps the question
+    ("inform", None, "世紀互聯的 Office 365 客服專線是幾號", "phone"),    # Traditional cue words
 ])
 def test_with_no_question_yet_the_words_of_the_message_may_ask_one(intent, current, text, topic):
     assert topic_for(intent, current, text) == topic
+
+
+def test_with_no_question_yet_a_named_severity_asks_about_that_level():
+    assert topic_for("inform", None, "世纪互联 O365 账单问题能开 A 级吗？", {"product", "severity"}) == "severity"
+    assert topic_for("inform", None, "Sev A response time?", {"severity"}) == "response"   # a cue asks first
+    assert topic_for("inform", "phone", "Sev A", {"severity"}) == "phone"                 # a follow-up

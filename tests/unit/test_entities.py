@@ -24,6 +24,8 @@ def ents(text):
     ("please answer in English", [("reply_language", "en", None), ("language", "en", None)]),
     ("世紀互聯的 Office 365 客服專線", [("cloud", "china_21v", None), ("product", "m365", None)]),     # Traditional
     ("臺灣的帳單電話", [("country", "tw", None), ("support_type", "billing", None)]),
+    ("how do I link our Premier contract in LCS", [("plan", "premier", None), ("product", "d365_fo", None)]),
+    ("what about down under?", [("country", "au", None)]),
 ])
 def test_aliases(text, expected):
     assert ents(text) == expected
