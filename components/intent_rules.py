@@ -7,8 +7,12 @@ triage. What such a message names is certain (the alias vocabulary found it), an
 that asks for a number, hours, a portal or a response time (the topic registry's cue words), so:
 
 - a message that names something the router uses (product, cloud, country, support type, severity, plan)
-  and was read as a fallback or a plain "no" gives that value: `inform`, which the form applies to the
-  question in hand. A value the user rules out ("no, not the UK") does not count;
+  is about this domain. Under a fallback, the classifier's best guess counts from a lower confidence when
+  it stands clear of the next one; else a routing part its words ask for ("what's the support number for
+  us?") is the question; else it gives that value: `inform`, which the form applies to the question in
+  hand (or asks what the user wants to know). So does a plain "no" with a value. A value the user rules
+  out ("no, not the UK") does not count, and a fallback the classifier leaned to read as out of scope
+  stays one;
 - a message that asks for the reply's language and was not understood otherwise is a language switch;
 - a problem description whose question clause asks for a routing part asks that part (the form answers
   it in the context of the problem); how severe the problem is stays with the triage.
@@ -17,7 +21,7 @@ Runs after the FallbackClassifier; the original reading stays in the ranking.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,28 +32,42 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.policy.model import DIMS
 from actions.policy.vocab import is_negated, normalize
-from actions.topics import BY_NAME, asked_parts
+from actions.topics import BY_INTENT, BY_NAME, asked_parts
 from components.alias_extractor import NEGATED
 from components.language import REPLY_LANGUAGE
 
-GIVES_A_VALUE = {"nlu_fallback", "deny"}  # readings that a named value overrides
-NOT_UNDERSTOOD = {"nlu_fallback"}
+FALLBACK = "nlu_fallback"
+DENY = "deny"
 PROBLEM = "describe_problem"
 OUT_OF_SCOPE = "out_of_scope"
 ASKABLE_WITH_A_PROBLEM = ("phone", "portal", "hours", "response")     # not severity: that is the triage's
-
-
+QUESTIONS = frozenset(BY_INTENT) | {PROBLEM}
+# A message that names a routing value is about this domain, so under a fallback the classifier's best guess
+# counts from a lower confidence, when it stands clear of the next one.
+IN_DOMAIN_CONFIDENCE = 0.25
+IN_DOMAIN_MARGIN = 0.1
 def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text: str,
-                    best_guess: Optional[str] = None) -> Optional[str]:
+                    ranking: Sequence[Tuple[str, float]] = ()) -> Optional[str]:
     """The intent this message should have, or None to keep the classifier's. Entity offsets are those of
-    the normalised text, as the extractor gives them; `best_guess` is the classifier's top intent under a
-    fallback (a message it leaned to read as out of scope, "a trip to Beijing", stays not understood)."""
+    the normalised text, as the extractor gives them; `ranking` is the classifier's own, without the
+    fallback, best first."""
     text = normalize(text)
-    named = {e.get("entity") for e in entities if e.get("role") != NEGATED and not is_negated(text, e.get("start", 0))}
-    if intent in NOT_UNDERSTOOD and REPLY_LANGUAGE in named:
+    plain = [e for e in entities if e.get("role") != NEGATED and not is_negated(text, e.get("start", 0))]
+    named = {e.get("entity") for e in plain}
+    if intent == FALLBACK and REPLY_LANGUAGE in named:
         return "switch_language"
-    if intent in GIVES_A_VALUE and named & set(DIMS) and best_guess != OUT_OF_SCOPE:
-        return "inform"
+    if named & set(DIMS):
+        if intent == DENY:
+            return "inform"
+        if intent == FALLBACK:
+            (guess, confidence), runner_up = (list(ranking[:1]) or [(None, 0.0)])[0], \
+                (ranking[1][1] if len(ranking) > 1 else 0.0)
+            if guess in QUESTIONS and confidence >= IN_DOMAIN_CONFIDENCE and confidence - runner_up >= IN_DOMAIN_MARGIN:
+                return guess
+            asked = asked_parts(text)
+            if asked:
+                return BY_NAME[asked[0]].intent
+            return None if guess == OUT_OF_SCOPE else "inform"
     if intent == PROBLEM:
         asked = [p for p in asked_parts(text, questions_only=True) if p in ASKABLE_WITH_A_PROBLEM]
         if asked:
@@ -70,8 +88,8 @@ class IntentRules(GraphComponent):
         for message in messages:
             intent = message.get(INTENT) or {}
             ranking = message.get(INTENT_RANKING_KEY) or []
-            guess = next((r.get("name") for r in ranking if r.get("name") != "nlu_fallback"), None)
-            new = repaired_intent(intent.get("name"), message.get(ENTITIES) or [], message.get(TEXT) or "", guess)
+            own = [(r.get("name"), float(r.get("confidence") or 0.0)) for r in ranking if r.get("name") != FALLBACK]
+            new = repaired_intent(intent.get("name"), message.get(ENTITIES) or [], message.get(TEXT) or "", own)
             if new is None:
                 continue
             message.set(INTENT, {"name": new, "confidence": 1.0}, add_to_output=True)

@@ -39,8 +39,24 @@ def test_a_named_value_decides_only_a_fallback_or_a_plain_no(intent, text, expec
 
 def test_a_fallback_the_classifier_leaned_to_read_as_out_of_scope_stays_a_fallback():
     text = "help me plan a trip to Beijing"
-    assert repaired_intent("nlu_fallback", entities(text), text, best_guess="out_of_scope") is None
-    assert repaired_intent("nlu_fallback", entities(text), text, best_guess="ask_phone") == "inform"
+    assert repaired_intent("nlu_fallback", entities(text), text, [("out_of_scope", 0.3), ("inform", 0.1)]) is None
+    assert repaired_intent("nlu_fallback", entities(text), text, [("greet", 0.3), ("inform", 0.25)]) == "inform"
+
+
+@pytest.mark.parametrize("text,ranking,expected", [
+    # in-domain (a value is named): a clear best guess counts from a lower confidence
+    ("LCS 是提 F&O 工单的地方吗", [("ask_portal", 0.42), ("ask_outage", 0.22)], "ask_portal"),
+    ("will I get a reply the same day for a Sev B on 世纪互联 Office 365?",
+     [("ask_response_time", 0.44), ("ask_severity_definition", 0.11)], "ask_response_time"),
+    # no clear guess: the routing part its words ask for, else the value it gives
+    ("our admins sit in Paris but the tenant is on Office 365 Germany. what's the support number for us?",
+     [("ask_phone", 0.3), ("inform", 0.28)], "ask_phone"),
+    ("and for Office 365 operated by 21V?", [("ask_phone", 0.3), ("ask_hours", 0.28)], "inform"),
+    ("is Severity A only for complete outages or does it cover other stuff too",
+     [("ask_preview", 0.24), ("ask_how_to_file", 0.13)], "inform"),
+])
+def test_a_fallback_that_names_a_value(text, ranking, expected):
+    assert repaired_intent("nlu_fallback", entities(text), text, ranking) == expected
 
 
 def test_the_component_sets_intent_and_ranking_and_keeps_the_original_reading():
