@@ -49,13 +49,18 @@ BY_NAME: Dict[str, Topic] = {t.name: t for t in TOPICS}
 # that only qualify another question: "phone support hours" asks for hours, "open a ticket" for no hours.
 PART_CUES: Dict[str, str] = {
     "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
-             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)",
+             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)"
+             # asking for a person means the hotline: "i want a human", "get me a live agent", "转人工"
+             r"|\b(talk|speak|chat)\s+(to|with)\s+(an?\s+)?(real\s+|live\s+|actual\s+)?(person|human|agent|someone|somebody|representative)\b"
+             r"|\b(want|need|get me|connect me to|give me|rather have)\s+(an?\s+)?(real\s+|live\s+)?(human|person|agent|representative)\b"
+             r"|人工(?!智能)|真人|跟人说话|和人说话",
     "hours": r"\b(hours|hrs|opening|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
              r"|24/7|24x7|weekends?|saturdays?|sundays?|holidays?|what time)\b"
              r"|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
     "portal": r"\b(portal|website|url|online)\b|门户|网站|网址|在线|线上|哪里提交|在哪提交|开工单|提工单|提交工单",
     "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon))\b|多久|多快|多长时间|响应|回复|回应",
-    "severity": r"\bhow (severe|serious|bad)\b|\b(what|which) (sev|severity|level)\b|\bsev(erity)?\s*[abc123]?\s+(mean|means|definition)\b"
+    "severity": r"\bhow (severe|serious|bad)\b|\b(what|which) (sev|severity|level)\b"
+                r"|\bwhat('s|\s+is|\s+counts\s+as)\s+(an?\s+)?sev(erity)?\b|\bsev(erity)?\s*[abc123]?\s+(mean|means|definition)\b"
                 r"|几级|什么级别|哪个级别|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)",
 }
 _CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in PART_CUES.items()}

@@ -39,30 +39,41 @@ def _language_pattern() -> tuple:
 
 
 
-# Words that only look like a term in these contexts: "business-critical", "Premier League".
-_VETO = {
-    "severity": re.compile(r"(business|mission)[- ]?$|业务$", re.IGNORECASE),
-    "plan": re.compile(r"^\s*league", re.IGNORECASE),
-}
+# Words that only look like a term in these contexts: "business-critical", "Premier League", "a global admin".
+_BUSINESS_BEFORE = re.compile(r"(business|mission)[- ]?$|业务$", re.IGNORECASE)
+_LEAGUE_AFTER = re.compile(r"\s*league", re.IGNORECASE)
+_ROLE_AFTER = re.compile(r"\s*(admins?|administrators?|readers?|address)\b", re.IGNORECASE)
+_BARE_CLOUD_WORDS = {"global", "international", "intl"}     # worldwide, unless they name a role
 NEGATED = "negated"
+# Dimensions where a value ruled out alone ("the global one, not the 21Vianet one") is no value at all.
+RULED_OUT_ALONE = ("cloud", "country")
+# A message that is only a level, as a follow-up: "B?", "那 B 呢", "and C?", "what about Sev A".
+_BARE_LEVEL = re.compile(r"^\W*(?:(?:and|what about|how about|same for|then|那么?|如果是|换成)\s*)?(?:sev(?:erity)?\s*)?"
+                         r"([ABCabc])\s*(?:呢|的呢|级呢|级|then)?\W*$", re.IGNORECASE)
 
 
 def _vetoed(text: str, dim: str, start: int, end: int) -> bool:
-    veto = _VETO.get(dim)
-    if veto is None:
-        return False
-    return bool(veto.search(text[max(0, start - 10):start]) if dim == "severity" else veto.search(text[end:end + 10]))
+    if dim == "severity":
+        return bool(_BUSINESS_BEFORE.search(text[max(0, start - 10):start]))
+    if dim == "plan":
+        return bool(_LEAGUE_AFTER.match(text[end:end + 10]))
+    if dim == "cloud" and text[start:end].casefold() in _BARE_CLOUD_WORDS:
+        return bool(_ROLE_AFTER.match(text[end:end + 16]))
+    return False
 
 
 def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any]]:
     """Entities for one text: vocabulary mentions and language names.
 
     A product family is dropped when one of its apps is named too. A mention negated while another of the
-    same kind is named plainly ("Australia, not the UK") keeps role "negated", which slot mappings ignore."""
+    same kind is named plainly ("Australia, not the UK") keeps role "negated", which slot mappings ignore;
+    so does a cloud or country ruled out alone ("not the 21Vianet one", "不是世纪互联"). A message that is
+    only a level ("那 B 呢", "and C?") names that severity."""
     text = normalize(text)
     mentions = [m for m in vocab.find(text) if not _vetoed(text, m.dim, m.start, m.end)]
     negated = {id(m) for m in mentions if is_negated(text, m.start)}
     plain_dims = {m.dim for m in mentions if id(m) not in negated}
+    alone = {id(m) for m in mentions if m.dim in RULED_OUT_ALONE and is_negated(text, m.start, strict=True)}
     named = {m.value for m in mentions}
     groups = {tid: set(t.members) for tid, t in vocab.facts.vocab["products"].items() if t.is_group}
     entities = []
@@ -70,9 +81,13 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
         if m.dim == "product" and m.value in groups and groups[m.value] & named:
             continue                                  # "Dynamics 365 客户互动应用": the app, not the family
         entity = {"entity": m.dim, "value": m.value, "start": m.start, "end": m.end, "confidence_entity": 1.0}
-        if id(m) in negated and m.dim in plain_dims:
+        if id(m) in negated and m.dim in plain_dims or id(m) in alone:
             entity["role"] = NEGATED
         entities.append(entity)
+    level = _BARE_LEVEL.match(text) if not any(m.dim == "severity" for m in mentions) else None
+    if level:
+        entities.append({"entity": "severity", "value": level.group(1).lower(), "start": level.start(1),
+                         "end": level.end(1), "confidence_entity": 1.0})
     request = reply_request(text)
     if request:
         code, start, end = request

@@ -15,7 +15,8 @@ that asks for a number, hours, a portal or a response time (the topic registry's
   stays one;
 - a message that asks for the reply's language and was not understood otherwise is a language switch;
 - a problem description whose question clause asks for a routing part asks that part (the form answers
-  it in the context of the problem); how severe the problem is stays with the triage.
+  it in the context of the problem); how severe the problem is stays with the triage;
+- asking for a person ("i want a human", "转人工") asks for the hotline, not whether this is a bot.
 
 Runs after the FallbackClassifier; the original reading stays in the ranking.
 """
@@ -39,6 +40,7 @@ from components.language import REPLY_LANGUAGE
 FALLBACK = "nlu_fallback"
 DENY = "deny"
 PROBLEM = "describe_problem"
+BOT_CHALLENGE = "bot_challenge"
 OUT_OF_SCOPE = "out_of_scope"
 ASKABLE_WITH_A_PROBLEM = ("phone", "portal", "hours", "response")     # not severity: that is the triage's
 QUESTIONS = frozenset(BY_INTENT) | {PROBLEM}
@@ -68,6 +70,8 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
             if asked:
                 return BY_NAME[asked[0]].intent
             return None if guess == OUT_OF_SCOPE else "inform"
+    if intent == BOT_CHALLENGE and "phone" in asked_parts(text):      # "i want a human", not "are you one?"
+        return BY_NAME["phone"].intent
     if intent == PROBLEM:
         asked = [p for p in asked_parts(text, questions_only=True) if p in ASKABLE_WITH_A_PROBLEM]
         if asked:

@@ -11,6 +11,7 @@ Mixed messages are weighed in words: a CJK character counts half a word, a Latin
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Mapping, Optional, Tuple
 
 LANGUAGES = ("en", "zh")
@@ -41,14 +42,29 @@ def normalise_code(value: object) -> Optional[str]:
 
 
 def script_language(text: Optional[str]) -> Optional[str]:
-    """'zh' or 'en' from the characters of a message; None when it has no letters (numbers, emoji, payloads)."""
+    """'zh' or 'en' from the characters of a message; None when it has no letters (numbers, emoji, payloads).
+    In a mixed message the names of products, clouds, countries and plans do not count as English words:
+    "Unified Performance 呢" is Chinese."""
     if not text or text.lstrip().startswith("/"):
         return None
     cjk = len(CJK.findall(text))
     latin = len(LATIN_WORD.findall(text))
+    if cjk and latin:
+        latin = _latin_words_outside_names(text[:2000])
     if cjk == 0 and latin == 0:
         return None
     return "zh" if (cjk / 2) / (cjk / 2 + latin) >= ZH_SHARE else "en"
+
+
+@lru_cache(maxsize=1024)
+def _latin_words_outside_names(text: str) -> int:
+    from actions.policy import default_router
+    from actions.policy.vocab import normalize
+
+    text = normalize(text)
+    for m in reversed(default_router().vocab.find(text)):
+        text = text[:m.start] + " " + text[m.end:]
+    return len(LATIN_WORD.findall(text))
 
 
 def effective_language(metadata: Optional[Mapping], preference: Optional[str], user_texts_newest_first: Iterable[str]) -> str:

@@ -61,9 +61,15 @@ def normalize(text: str) -> str:
 _NEGATED_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than|\bisn'?t|\baren'?t)(\s+the)?|不是|而不是|并非|不要)\s*$", re.IGNORECASE)
 
 
-def is_negated(text: str, start: int) -> bool:
-    """Whether the mention starting at `start` of `text` follows a negation ("not the UK", "不是英国")."""
-    return bool(_NEGATED_BEFORE.search(text[max(0, start - 24):start]))
+# Only the words that rule a value out, not "isn't" ("isn't the UK number 0800 ...?" asks about the UK).
+_RULED_OUT_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than)(\s+(the|in|from|on|for))?|不是|而不是|并非)\s*$",
+                               re.IGNORECASE)
+
+
+def is_negated(text: str, start: int, strict: bool = False) -> bool:
+    """Whether the mention starting at `start` of `text` follows a negation ("not the UK", "不是英国");
+    `strict`: only words that rule the value out."""
+    return bool((_RULED_OUT_BEFORE if strict else _NEGATED_BEFORE).search(text[max(0, start - 24):start]))
 
 
 def _alias_pattern(alias: str, case_sensitive: bool) -> str:

@@ -58,6 +58,7 @@ def test_query_of_skips_empty_values():
     ("电话支持几点下班", "hours", []),
     ("初始响应时间是多少", "response", []),                               # 响应时间 is no question about hours
     ("which number do I call to open a ticket", "phone", []),             # opening a ticket is no hours question
+    ("21Vianet O365: what counts as Sev A, and how quickly will they respond?", "response", ["severity"]),
     ("what's the number and the hours", "handoff", []),                   # the hand-off has its own parts
 ])
 def test_a_second_question_in_one_message_is_found(text, topic, others):
@@ -97,6 +98,8 @@ def test_a_new_country_keeps_a_cloud_that_serves_it():
     ("greet", None, "hi! phone number?", None),                    # an interruption starts no question
     ("inform", "hours", "and the number?", "hours"),               # a follow-up keeps the question
     ("inform", None, "世紀互聯的 Office 365 客服專線是幾號", "phone"),    # Traditional cue words
+    ("inform", None, "I need to talk to a real person. We're on 21Vianet Office 365", "phone"),   # a person: the hotline
+    ("inform", None, "get me a live agent - Dynamics 365 F&O, China", "phone"),
 ])
 def test_with_no_question_yet_the_words_of_the_message_may_ask_one(intent, current, text, topic):
     assert topic_for(intent, current, text) == topic

@@ -26,6 +26,16 @@ def ents(text):
     ("臺灣的帳單電話", [("country", "tw", None), ("support_type", "billing", None)]),
     ("how do I link our Premier contract in LCS", [("plan", "premier", None), ("product", "d365_fo", None)]),
     ("what about down under?", [("country", "au", None)]),
+    ("O365 support phone - the global one, not the 21Vianet one",
+     [("product", "m365", None), ("cloud", "worldwide", None), ("cloud", "china_21v", "negated")]),
+    ("we're not on 21Vianet", [("cloud", "china_21v", "negated")]),                  # ruled out alone
+    ("intl M365 (outside China), US-based", [("cloud", "worldwide", None), ("product", "m365", None),
+                                            ("cloud", "worldwide", None), ("country", "us", None)]),
+    ("isn't the UK number 0800 032 6417?", [("country", "uk", None)]),                # asks about the UK
+    ("I'm the global admin of our tenant", []),
+    ("那 B 呢", [("severity", "b", None)]), ("and C?", [("severity", "c", None)]),
+    ("A B C D E", []),
+    ("关键问题和非关键问题分别多久响应", [("severity", "critical", None), ("severity", "non_critical", None)]),
 ])
 def test_aliases(text, expected):
     assert ents(text) == expected
@@ -51,8 +61,11 @@ def test_a_negated_mention_is_kept_with_a_role_that_slots_ignore(text):
     assert ("country", "au", None) in found and ("country", "uk", "negated") in found
 
 
-def test_a_lone_negation_still_counts():
-    assert ents("not the UK one") == [("country", "uk", None)]     # nothing else named: keep it
+def test_a_place_or_cloud_ruled_out_alone_is_no_value():
+    """"not the 21Vianet one" must not answer with 21Vianet's facts (issue #13); "isn't" only asks."""
+    assert ents("not the UK one") == [("country", "uk", "negated")]
+    assert ents("不是世纪互联的") == [("cloud", "china_21v", "negated")]
+    assert ents("not Office 365") == [("product", "m365", None)]        # products: only against another one
 
 
 def test_masking_spans_cover_each_mention_once():

@@ -26,6 +26,10 @@ def entities(text):
     ("ask_phone", "UK number for Microsoft 365", None),     # a question keeps its intent
     ("greet", "hi there, Office 365 here", None),
     ("ask_languages", "can engineers speak Chinese?", None),
+    ("bot_challenge", "i want a human", "ask_phone"),
+    ("bot_challenge", "转人工", "ask_phone"),
+    ("bot_challenge", "are you a real person?", None),
+    ("bot_challenge", "是机器人吗", None),
     ("describe_problem", "网页打不开怎么办，有电话吗", "ask_phone"),
     ("describe_problem", "we're a 40-person firm and I'm the only IT person, mail is slow for everyone since "
                          "Monday - which number do I call in Australia?", "ask_phone"),

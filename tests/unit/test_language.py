@@ -31,6 +31,8 @@ def test_normalise_code(value, code):
 def test_single_letter_codes_do_not_count_as_english_words():
     assert script_language("21V O365 的 Sev A 定义是啥") == "zh"
     assert script_language("Sev A?") == "en"
+    assert script_language("Unified Performance 呢") == "zh"             # names are no English words
+    assert script_language("D365 CE 售前 phone number?") == "en"
 
 
 @pytest.mark.parametrize("text,lang,more", [
