@@ -375,7 +375,8 @@ class Renderer:
         for n in notes:
             text = self.note_text(n)
             lines.append(self.t("row", label="", text=text))
-        return Reply(response, {"subject": self.subject(route), "lines": "\n".join(lines),
+        # "notes": the part responses this can stand in for (no_fact) have a notes line; it is said above
+        return Reply(response, {"subject": self.subject(route), "lines": "\n".join(lines), "notes": "",
                                 "source": self.sources(s for n in notes for s in n.sources),
                                 "notes_used": [n.id for n in notes]})
 

@@ -92,3 +92,49 @@ def test_a_missing_number_is_said_once_not_again_as_a_note(lang, dims):
     assert said, reply.variables
     for note in said:
         assert r(lang).note_text(note) not in reply.variables["notes"], (note.id, reply.variables["notes"])
+
+
+def _replies(lang):
+    """Every reply the renderer builds over a grid of queries, as the actions send them."""
+    from actions.actions import confirmed, State
+    from actions.dialogue import query_of
+    from actions.topics import NOTE_TOPICS
+
+    rr = r(lang)
+    grid = [dict(product=p, cloud=c, country=k, severity=s, plan=pl, support_type=st)
+            for p in (None, "m365", "d365_ce", "d365_fo", "d365_bc", "power_platform", "d365")
+            for c in (None, "worldwide", "china_21v", "germany")
+            for k in (None, "us", "de", "cn", "jp")
+            for s, pl, st in ((None, None, None), ("a", "premier", None), ("c", "subscription", "billing"))]
+    for dims in grid:
+        rt = default_router().route(query_of(dims), now=NOW)
+        yield rr.phone(rt)
+        yield rr.hours(rt)
+        yield rr.portal(rt)
+        yield rr.response(rt)
+        yield rr.severity(rt)
+        yield rr.languages(rt)
+        for t in NOTE_TOPICS.values():
+            yield rr.from_notes(rt, t.name, t.response, t.note_topics)
+        yield rr.handoff(rt, dims["severity"], False, "mail is down")
+        yield confirmed(State("triage", dims, rt, lang, NOW, []), dims["severity"] or "b")
+        for slot in ("product", "country", "cloud", "support_type", "plan", "severity"):
+            yield rr.ask(slot, ["us"] if slot == "country" else [], False)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_reply_leaves_a_template_placeholder_unfilled(lang):
+    """Rasa's NLG sends a template untouched, every {placeholder} in it, when one variable is missing
+    (interpolate_text catches the KeyError): each reply must carry every variable its response uses."""
+    from rasa.core.nlg.interpolator import interpolate_text
+
+    responses, _ = load_wording()
+    seen = 0
+    for reply in _replies(lang):
+        variation = next(v for v in responses[reply.response]
+                         if any(c.get("value") == lang for c in v.get("condition") or []) or
+                         (lang == "en" and not v.get("condition")))
+        text = interpolate_text(variation["text"], {k: v for k, v in reply.variables.items()})
+        assert "{" not in text.replace("{{", ""), (reply.response, sorted(reply.variables), text[:200])
+        seen += 1
+    assert seen > 5000
