@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
+from babel.dates import get_timezone, get_timezone_location
 
 from actions.policy import Route, Triage
 from actions.policy.model import DIM_KIND, Facts, Note, NoPhone, Phone, Source
@@ -25,6 +26,7 @@ from actions.topics import NOTE_TOPICS
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
+_UTC_KEYS = {"UTC", "ETC/UTC", "ETC/UCT", "UCT", "ETC/GMT", "GMT", "ETC/ZULU", "ZULU", "ETC/UNIVERSAL", "UNIVERSAL"}
 
 
 def _fact(row):
@@ -101,8 +103,17 @@ class Renderer:
                       month_name=months[dt.month - 1], hm=dt.strftime("%H:%M"), tz=tz)
 
     def _tz_name(self, key: str) -> str:
+        """The wording's own name for the zones the documents use, "UTC" for UTC, else CLDR's name of the
+        zone's place in the reply's language ("Austria Time", "加拿大（多伦多）时间"), never "Etc/UTC"."""
         names = dict(item.split("=", 1) for item in self.t("tz_names").split(";"))
-        return names.get(key, key)
+        if key in names:
+            return names[key]
+        if key.upper() in _UTC_KEYS:
+            return "UTC"
+        try:
+            return get_timezone_location(get_timezone(key), locale="zh_Hans" if self.lang == "zh" else "en")
+        except LookupError:
+            return key
 
     def day(self, d) -> str:
         weekdays = self.t("weekdays").split(",")

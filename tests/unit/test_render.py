@@ -138,3 +138,14 @@ def test_no_reply_leaves_a_template_placeholder_unfilled(lang):
         assert "{" not in text.replace("{{", ""), (reply.response, sorted(reply.variables), text[:200])
         seen += 1
     assert seen > 5000
+
+
+@pytest.mark.parametrize("lang,zone,name", [
+    ("en", "Etc/UTC", "UTC"), ("zh", "UTC", "UTC"), ("en", "Asia/Shanghai", "Beijing time"),
+    ("en", "Europe/Vienna", "Austria Time"), ("zh", "Europe/Vienna", "奥地利时间"),
+    ("en", "America/Toronto", "Canada (Toronto) Time"),
+])
+def test_a_time_is_told_with_a_zone_name_people_read(lang, zone, name):
+    when = r(lang).when(datetime(2026, 11, 23, 15, 0, tzinfo=ZoneInfo(zone)))
+    assert f"({name})" in when or f"（{name}）" in when, when
+    assert "Etc/" not in when
