@@ -33,6 +33,8 @@ def ents(text):
                                             ("cloud", "worldwide", None), ("country", "us", None)]),
     ("isn't the UK number 0800 032 6417?", [("country", "uk", None)]),                # asks about the UK
     ("I'm the global admin of our tenant", []),
+    ("不是 F&O，是营销那个", [("product", "d365_fo", "negated"), ("product", "d365_ce", None)]),
+    ("D365 销售的电话", [("product", "d365_ce", None)]), ("销售电话是多少", []),
     ("那 B 呢", [("severity", "b", None)]), ("and C?", [("severity", "c", None)]),
     ("A B C D E", []),
     ("关键问题和非关键问题分别多久响应", [("severity", "critical", None), ("severity", "non_critical", None)]),
