@@ -25,7 +25,7 @@ from actions.policy.schedule import utc_now
 from actions.policy.triage import SCHEME_LEVEL
 from actions.policy.vocab import is_negated, normalize
 from actions.render import Renderer, Reply, load_wording
-from actions.topics import MENU, NOTE_TOPICS
+from actions.topics import MENU, NOTE_TOPICS, asked_parts
 from components.language import effective_language
 
 logger = logging.getLogger(__name__)
@@ -294,15 +294,16 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     ("US and UK numbers", "Sev A vs Sev C"), when each can be answered."""
     text = message.get("text")
     extras = also_asked(text, state.topic)
+    order = asked_parts(text)                 # answer in the order asked: "the number, and is it open?"
+    topics = sorted([state.topic] + extras, key=lambda t: order.index(t) if t in order else -1)
     dim, values = values_named_twice(message.get("entities") or []) if state.topic else (None, [])
     states = [state.with_values(**{dim: v}) for v in values] if dim else [state]
     if any(to_ask(state.topic, s.route, s.dims) for s in states):
         states = [state]
     for one in states:
-        answer(dispatcher, one, slots)
-        for extra in extras:
-            if not to_ask(extra, one.route, one.dims):
-                answer(dispatcher, dataclasses.replace(one, topic=extra), slots)
+        for topic in topics:
+            if topic == state.topic or not to_ask(topic, one.route, one.dims):
+                answer(dispatcher, dataclasses.replace(one, topic=topic), slots)
 
 
 def confirmed(state: State, severity: Optional[str]) -> Reply:

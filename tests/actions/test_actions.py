@@ -206,6 +206,12 @@ def test_two_questions_in_one_message_get_both_answers():
     assert msgs[0]["numbers"] == ["0800 032 6417"]
 
 
+def test_two_questions_are_answered_in_the_order_asked():
+    msgs, _ = answer(tracker("What's the Canada number for Microsoft 365, and is anyone there on Saturdays?", "ask_hours",
+                             [("country", "ca"), ("product", "m365")], topic="hours", product="m365", country="ca"))
+    assert [m["response"] for m in msgs] == ["utter_answer_phone", "utter_answer_hours"]
+
+
 def test_a_second_question_that_needs_more_is_left_for_later():
     """Response times for Dynamics 365 worldwide depend on the plan: the first answer comes, no guess for the
     second (the plan is asked when the user asks it on its own)."""
