@@ -66,11 +66,16 @@ def merge_dims(slots: Mapping[str, Any], message_entities: Iterable[Mapping[str,
                cloud_serves: Optional[Callable[[str, str], bool]] = None) -> Dict[str, Optional[str]]:
     """Slot values for the query, with corrections applied: naming a new country forgets a cloud named
     earlier and vice versa ("no, Germany" after "21Vianet"), unless both came in the same message or the
-    cloud serves the new country too (`cloud_serves`: Office 365 Germany serves Austria). A new question
+    cloud serves the new country too (`cloud_serves`: Office 365 Germany serves Austria); a value ruled out
+    ("not the 21Vianet one") is dropped when it is the one in hand. A new question
     that names a product or place ("21Vianet Office 365 hotline?") drops the support type, severity and
     plan of the previous question; a follow-up ("and billing hours?") keeps the context."""
     dims = {d: slots.get(d) for d in DIMS}
-    said = {e.get("entity") for e in message_entities}
+    message_entities = list(message_entities)
+    said = {e.get("entity") for e in message_entities if not e.get("role")}
+    for e in message_entities:                 # "no, not the 21Vianet one": the value in hand is ruled out
+        if e.get("role") and e.get("entity") in dims and dims[e["entity"]] == e.get("value"):
+            dims[e["entity"]] = None
     if intent in INTENT_TOPIC and said & {"product", "cloud", "country"}:
         for d in DETAIL_DIMS:
             if d not in said:

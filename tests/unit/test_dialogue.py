@@ -109,3 +109,13 @@ def test_with_no_question_yet_a_named_severity_asks_about_that_level():
     assert topic_for("inform", None, "世纪互联 O365 账单问题能开 A 级吗？", {"product", "severity"}) == "severity"
     assert topic_for("inform", None, "Sev A response time?", {"severity"}) == "response"   # a cue asks first
     assert topic_for("inform", "phone", "Sev A", {"severity"}) == "phone"                 # a follow-up
+
+
+def test_a_value_ruled_out_is_dropped_when_it_is_the_one_in_hand():
+    """"no, not the 21Vianet one" after a 21Vianet answer: the cloud is open again; the country stays."""
+    slots = {"product": "m365", "cloud": "china_21v", "country": "cn"}
+    ruled_out = [{"entity": "cloud", "value": "china_21v", "role": "negated"}]
+    dims = merge_dims(slots, ruled_out, "inform")
+    assert dims["cloud"] is None and dims["country"] == "cn" and dims["product"] == "m365"
+    other = merge_dims(slots, [{"entity": "cloud", "value": "germany", "role": "negated"}], "inform")
+    assert other["cloud"] == "china_21v"                       # ruling out another value changes nothing
