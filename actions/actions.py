@@ -17,8 +17,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, also_asked, merge_dims, query_of, to_ask,
-                              topic_for, values_named_twice)
+from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, also_asked, is_value_follow_up, merge_dims,
+                              notes_answering, product_of_notes, query_of, to_ask, topic_for, values_named_twice)
 from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
 from actions.policy.schedule import utc_now
@@ -69,7 +69,14 @@ def changed(tracker: Tracker, **values: Any) -> List[EventType]:
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
-    return (tracker.latest_message.get("intent") or {}).get("name")
+    """The message's intent; a question's intent read from a message that only gives new values for the
+    question in hand ("what if we had ProDirect instead?", "那 B 级呢") is `inform`: it asks that again."""
+    message = tracker.latest_message
+    intent = (message.get("intent") or {}).get("name")
+    if intent in INTENT_TOPIC and tracker.get_slot("topic") and \
+            is_value_follow_up(message.get("text"), message.get("entities") or []):
+        return "inform"
+    return intent
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
@@ -104,6 +111,7 @@ class State:
     now: datetime
     resets: List[EventType]
     user_tz: Optional[str] = None
+    text: str = ""                     # the user's message this turn (notes are matched to its words)
 
     @property
     def renderer(self) -> Renderer:
@@ -122,8 +130,14 @@ def state_of(tracker: Tracker, topic: Optional[str] = None) -> State:
     resets = [SlotSet(d, None) for d in DIMS if tracker.get_slot(d) and not dims[d]]
     now, tz = utc_now(), user_timezone(tracker)
     route = default_router().route(query_of(dims), now=now, user_tz=tz)
-    return State(topic if topic is not None else tracker.get_slot("topic"), dims, route, language_of(tracker), now,
-                 resets, tz)
+    text = tracker.latest_message.get("text") or ""
+    topic = topic if topic is not None else tracker.get_slot("topic")
+    if topic in NOTE_TOPICS and not dims.get("product"):
+        product = product_of_notes(route, text)        # what the notes the question matches are about
+        if product:                                    # for this answer only: no slot is set from it
+            dims = dict(dims, product=product)
+            route = default_router().route(query_of(dims), now=now, user_tz=tz)
+    return State(topic, dims, route, language_of(tracker), now, resets, tz, text)
 
 
 def candidates_for(state: State, slot: str) -> List[str]:
@@ -284,7 +298,8 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         send(dispatcher, getattr(r, topic)(route))
     elif topic in NOTE_TOPICS:
         t = NOTE_TOPICS[topic]
-        send(dispatcher, r.from_notes(route, topic, t.response, t.note_topics))
+        send(dispatcher, r.from_notes(route, topic, t.response, t.note_topics,
+                                      notes_answering(route, topic, state.text), t.lead))
 
 
 def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, Any],

@@ -232,7 +232,9 @@ class Renderer:
 
     # ------------------------------------------------------------------------------------ answers
     def no_fact(self, route: Route, topic: str) -> Reply:
-        if route.notes_for("general"):                # e.g. Business Central: partners only, whatever is asked
+        product = route.query.product                 # one product, not a family that merely includes it
+        if product and not route.facts.vocab["products"][product].is_group and route.notes_for("general"):
+            # e.g. Business Central: partners only, whatever is asked
             response = NOTE_TOPICS[topic].response if topic in NOTE_TOPICS else "utter_answer_portal"
             return self.from_notes(route, topic, response, ("general",))
         return Reply("utter_no_fact", {"subject": self.subject(route), "what": self.t(f"what_{topic}"),
@@ -377,19 +379,26 @@ class Renderer:
         return Reply("utter_answer_languages", {"subject": self.subject(route), "lines": "\n".join(lines),
                                                 "notes": "", "source": self.sources(sources)})
 
-    def from_notes(self, route: Route, topic: str, response: str, topics: Sequence[str]) -> Reply:
-        notes = [n for t in topics for n in route.notes_for(t)]
-        if not notes and "general" not in topics:
+    def from_notes(self, route: Route, topic: str, response: str, topics: Sequence[str],
+                   notes: Optional[Sequence[Note]] = None, lead: Optional[str] = None) -> Reply:
+        """A notes answer: `notes` (by default every note of `topics`), after the lines of the `lead` part."""
+        notes = list({n.id: n for n in (notes if notes is not None else
+                                        [n for t in topics for n in route.notes_for(t)])}.values())
+        lines: List[str] = []
+        sources: List[Source] = []
+        if lead == "portal":
+            portal = self.portal(route)
+            if portal.response == "utter_answer_portal":
+                lines.append(portal.variables["lines"])
+                sources += [s for p in route.portal.rows for s in p.sources]
+        if not notes and not lines and "general" not in topics:
             return self.no_fact(route, topic)
-        lines = []
-        notes = list({n.id: n for n in notes}.values())
         for n in notes:
-            text = self.note_text(n)
-            lines.append(self.t("row", label="", text=text))
+            lines.append(self.t("row", label="", text=self.note_text(n)))
+        sources += [s for n in notes for s in n.sources]
         # "notes": the part responses this can stand in for (no_fact) have a notes line; it is said above
         return Reply(response, {"subject": self.subject(route), "lines": "\n".join(lines), "notes": "",
-                                "source": self.sources(s for n in notes for s in n.sources),
-                                "notes_used": [n.id for n in notes]})
+                                "source": self.sources(sources), "notes_used": [n.id for n in notes]})
 
     def filing(self, route: Route) -> str:
         """Where to open the request: the portal lines, and the one number to call when there is one."""

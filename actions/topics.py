@@ -17,6 +17,7 @@ class Topic:
     answer: str                          # part (a routing answer part) | notes | languages | handoff
     note_topics: Tuple[str, ...] = ()    # for notes answers: the note topics (facts.yml) that answer it
     menu: bool = False                   # offered as a button when the user has not said what they want
+    lead: Optional[str] = None           # for notes answers: a routing part said before the notes
 
     @property
     def response(self) -> str:
@@ -40,30 +41,39 @@ TOPICS: Tuple[Topic, ...] = (
     Topic("plan_lifecycle", "ask_plan_lifecycle", "notes", ("plan_lifecycle",)),
     Topic("responsibilities", "ask_responsibilities", "notes", ("responsibilities",)),
     Topic("resources", "ask_resources", "notes", ("resources",)),
-    Topic("how_to_file", "ask_how_to_file", "notes", ("how_to_file",)),
+    # "how do I file one, step by step?": the portal and its steps first, then what the documents add
+    Topic("how_to_file", "ask_how_to_file", "notes", ("how_to_file",), lead="portal"),
 )
 BY_NAME: Dict[str, Topic] = {t.name: t for t in TOPICS}
 
 # Words that ask for a routing part, for a message that asks two things at once ("the number, and is it
 # open on Saturdays?"): the intent gives the first question, these find the others. They skip the words
 # that only qualify another question: "phone support hours" asks for hours, "open a ticket" for no hours.
+# Asking for a person means the hotline: "i want a human", "get me a live agent", "转人工".
+PERSON_CUE = (r"\b(talk|speak|chat)\s+(to|with)\s+(an?\s+)?(real\s+|live\s+|actual\s+)?(person|human|agent|someone|somebody|representative)\b"
+              r"|\b(want|need|get me|connect me to|give me|rather have)\s+(an?\s+)?(real\s+|live\s+)?(human|person|agent|representative)\b"
+              r"|人工(?!智能)|真人|跟人说话|和人说话")
 PART_CUES: Dict[str, str] = {
     "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
-             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)"
-             # asking for a person means the hotline: "i want a human", "get me a live agent", "转人工"
-             r"|\b(talk|speak|chat)\s+(to|with)\s+(an?\s+)?(real\s+|live\s+|actual\s+)?(person|human|agent|someone|somebody|representative)\b"
-             r"|\b(want|need|get me|connect me to|give me|rather have)\s+(an?\s+)?(real\s+|live\s+)?(human|person|agent|representative)\b"
-             r"|人工(?!智能)|真人|跟人说话|和人说话",
+             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|" + PERSON_CUE,
     "hours": r"\b(hours|hrs|opening|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
              r"|24/7|24x7|weekends?|saturdays?|sundays?|holidays?|what time)\b"
              r"|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
-    "portal": r"\b(portal|website|url|online)\b|门户|网站|网址|在线|线上|哪里提交|在哪提交|开工单|提工单|提交工单",
+    # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
+    "portal": r"\b(portal|website|url|online)\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
+              r"|哪里提交|在哪提交|开工单|提工单|提交工单",
     "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon))\b|多久|多快|多长时间|响应|回复|回应",
     "severity": r"\bhow (severe|serious|bad)\b|\b(what|which) (sev|severity|level)\b"
                 r"|\bwhat('s|\s+is|\s+counts\s+as)\s+(an?\s+)?sev(erity)?\b|\bsev(erity)?\s*[abc123]?\s+(mean|means|definition)\b"
-                r"|几级|什么级别|哪个级别|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)",
+                r"|几级|(什么|哪个|哪一个?|哪种|哪一)(严重)?(级别|等级|程度)|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)",
 }
 _CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in PART_CUES.items()}
+_PERSON = re.compile(PERSON_CUE, re.IGNORECASE)
+
+
+def asks_for_person(text: Optional[str]) -> bool:
+    """Whether a message asks to talk to a person (which the hotline answers)."""
+    return bool(text) and bool(_PERSON.search(normalize(text[:2000])))
 # A clause that asks something: the question mark, or a question word of either language.
 _QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who|is there|are there|any|can i|can we|could you)\b"
                        r"|吗|呢|什么|哪|几|多少|怎么|如何|是否|有没有", re.IGNORECASE)
@@ -89,8 +99,18 @@ def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
     return sorted(found, key=found.get)
 
 
+def asks_question(text: Optional[str]) -> bool:
+    """Whether a message asks something: a question mark or a question word of either language."""
+    return bool(text) and bool(_QUESTION.search(normalize(text[:2000])))
+
+
 BY_INTENT: Dict[str, Topic] = {t.intent: t for t in TOPICS}
 NOTE_TOPICS: Dict[str, Topic] = {t.name: t for t in TOPICS if t.answer == "notes"}
+# The question a note answers, by the note's topic in facts.yml (its first question that lists it).
+TOPIC_OF_NOTE: Dict[str, str] = {}
+for _t in NOTE_TOPICS.values():
+    for _nt in _t.note_topics:
+        TOPIC_OF_NOTE.setdefault(_nt, _t.name)
 PART_TOPICS = tuple(t.name for t in TOPICS if t.answer == "part")
 MENU = tuple(t for t in TOPICS if t.menu)
 # Note topics the renderer adds to other answers: to a part's rows, the hand-off, or every answer (general).

@@ -52,6 +52,28 @@ _BARE_LEVEL = re.compile(r"^\W*(?:(?:and|what about|how about|same for|then|那�
                          r"([ABCabc])\s*(?:呢|的呢|级呢|级|then)?\W*$", re.IGNORECASE)
 
 
+# "Sev A and B", "严重级别B和C", "severity A/B/C": the levels listed after a named one are named too.
+# A lower-case letter counts only where it cannot be the article ("Sev A and a phone number").
+_LEVEL_AFTER = re.compile(r"\s*(?i:and|or|vs\.?|versus|to|和|与|跟|及|或|或者|还有|/|,|，|、|&)\s*"
+                          r"([ABC](?![A-Za-z0-9])|[abc](?=\s*(?:级|$|[?？,，.。;；!！)）])))(?:\s*级)?")
+
+
+def _listed_levels(text: str, severities) -> List[Dict[str, Any]]:
+    found = []
+    for m in severities:
+        if not re.search(r"[ABCabc]\W*$", text[m.start:m.end]) and not text[m.start:m.end].endswith("级"):
+            continue
+        end = m.end
+        while True:
+            nxt = _LEVEL_AFTER.match(text, end)
+            if not nxt:
+                break
+            found.append({"entity": "severity", "value": nxt.group(1).lower(), "start": nxt.start(1),
+                          "end": nxt.end(1), "confidence_entity": 1.0})
+            end = nxt.end()
+    return [e for e in found if not any(m.start < e["end"] and e["start"] < m.end for m in severities)]
+
+
 def _vetoed(text: str, dim: str, start: int, end: int) -> bool:
     if dim == "severity":
         return bool(_BUSINESS_BEFORE.search(text[max(0, start - 10):start]))
@@ -84,6 +106,7 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
         if id(m) in negated and m.dim in plain_dims or id(m) in alone:
             entity["role"] = NEGATED
         entities.append(entity)
+    entities += _listed_levels(text, [m for m in mentions if m.dim == "severity"])
     level = _BARE_LEVEL.match(text) if not any(m.dim == "severity" for m in mentions) else None
     if level:
         entities.append({"entity": "severity", "value": level.group(1).lower(), "start": level.start(1),

@@ -16,7 +16,8 @@ that asks for a number, hours, a portal or a response time (the topic registry's
 - a message that asks for the reply's language and was not understood otherwise is a language switch;
 - a problem description whose question clause asks for a routing part asks that part (the form answers
   it in the context of the problem); how severe the problem is stays with the triage;
-- asking for a person ("i want a human", "转人工") asks for the hotline, not whether this is a bot.
+- asking for a person ("i want a human", "转人工") asks for the hotline, whether it was read as a question
+  about the bot, a problem, a question about languages, a bare value or nothing.
 
 Runs after the FallbackClassifier; the original reading stays in the ranking.
 """
@@ -33,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.policy.model import DIMS
 from actions.policy.vocab import is_negated, normalize
-from actions.topics import BY_INTENT, BY_NAME, asked_parts
+from actions.topics import BY_INTENT, BY_NAME, asked_parts, asks_for_person
 from components.alias_extractor import NEGATED
 from components.language import REPLY_LANGUAGE
 
@@ -44,6 +45,9 @@ BOT_CHALLENGE = "bot_challenge"
 OUT_OF_SCOPE = "out_of_scope"
 ASKABLE_WITH_A_PROBLEM = ("phone", "portal", "hours", "response")     # not severity: that is the triage's
 QUESTIONS = frozenset(BY_INTENT) | {PROBLEM}
+# What a request for a person is misread as: "are you a bot?", a problem, a question about languages
+# ("can I speak to someone?"), a bare value, or nothing.
+PERSON_MISREAD = (BOT_CHALLENGE, PROBLEM, "ask_languages", "inform", FALLBACK)
 # A message that names a routing value is about this domain, so under a fallback the classifier's best guess
 # counts from a lower confidence, when it stands clear of the next one.
 IN_DOMAIN_CONFIDENCE = 0.25
@@ -70,7 +74,8 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
             if asked:
                 return BY_NAME[asked[0]].intent
             return None if guess == OUT_OF_SCOPE else "inform"
-    if intent == BOT_CHALLENGE and "phone" in asked_parts(text):      # "i want a human", not "are you one?"
+    # "i want a human", "我要人工客服，美国 Microsoft 365": the hotline, whatever else the words look like
+    if intent in PERSON_MISREAD and asks_for_person(text) and not (intent == "ask_languages" and "language" in named):
         return BY_NAME["phone"].intent
     if intent == PROBLEM:
         asked = [p for p in asked_parts(text, questions_only=True) if p in ASKABLE_WITH_A_PROBLEM]

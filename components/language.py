@@ -134,6 +134,17 @@ def reply_request(text: Optional[str]) -> Optional[Tuple[str, int, int]]:
     return (code, match.start(), match.end()) if code else None
 
 
+_ASKS = re.compile(r"\b(how|what|whats|which|where|when|who|why)\b"
+                   r"|吗|呢|什么|哪|几|多少|怎么|如何|是否|有没有", re.IGNORECASE)
+
+
 def asks_more_than_language(text: str, start: int, end: int) -> bool:
-    """Whether the message holds more than the reply request: "请用中文回答：美国的电话是多少" does."""
-    return bool(_FILLER.sub("", text[:start] + " " + text[end:]).strip())
+    """Whether the message holds more than the reply request: "请用中文回答：美国的电话是多少" does, and so does
+    a value ("我们在英国，麻烦用英文"); a reason for the request ("my manager doesn't read English") does not."""
+    rest = _FILLER.sub(" ", text[:start] + " " + text[end:]).strip()
+    if not rest:
+        return False
+    from actions.policy import default_router
+    from actions.topics import asked_parts
+
+    return bool(_ASKS.search(rest) or asked_parts(rest) or default_router().vocab.find(rest))

@@ -119,3 +119,54 @@ def test_a_value_ruled_out_is_dropped_when_it_is_the_one_in_hand():
     assert dims["cloud"] is None and dims["country"] == "cn" and dims["product"] == "m365"
     other = merge_dims(slots, [{"entity": "cloud", "value": "germany", "role": "negated"}], "inform")
     assert other["cloud"] == "china_21v"                       # ruling out another value changes nothing
+
+
+# ------------------------------------------------------------------ follow-ups that only give new values
+def _values(text):
+    from actions.policy import default_router
+    from actions.policy.vocab import normalize
+    return [{"entity": m.dim, "value": m.value, "start": m.start, "end": m.end}
+            for m in default_router().vocab.find(normalize(text))]
+
+
+@pytest.mark.parametrize("text,follow_up", [
+    ("and if we were on Premier instead?", True),
+    ("那 Business Central 呢", True),
+    ("不对，我问的是 C 级", True),
+    ("and for the one run by 21Vianet?", True),
+    ("oh sorry, we're on Office 365 Germany", True),
+    ("搞错了，我们用的是 Unified 计划", True),
+    ("what's the Premier portal address?", False),          # a new question about the value
+    ("and the billing phone number in Canada?", False),      # asks for a part
+    ("how do I link Premier in LCS", False),
+    ("thanks", False),                                        # no value at all
+])
+def test_a_message_that_only_gives_new_values_is_a_follow_up(text, follow_up):
+    from actions.dialogue import is_value_follow_up
+    assert is_value_follow_up(text, _values(text)) is follow_up
+
+
+# ------------------------------------------------------------------ notes found by the question's words
+def test_notes_matching_the_question_lead_the_answer_even_from_another_topic():
+    from actions.dialogue import notes_answering
+    rt = route(product="m365", cloud="china_21v")
+    ids = [n.id for n in notes_answering(rt, "responsibilities", "what happens if we stop answering 21Vianet on a Sev A case, is it downgraded?")]
+    assert ids[0] == "o365_21v_severity_lowered"
+    assert set(ids) >= {n.id for n in rt.notes_for("responsibilities")}     # the topic's notes still follow
+
+
+def test_a_question_without_a_product_takes_it_from_the_notes_it_matches():
+    from actions.dialogue import product_of_notes
+    assert product_of_notes(route(), "would phoning support be quicker than submitting online?") in ("d365", "dynamics")
+    assert product_of_notes(route(cloud="china_21v"), "我们这边长时间不回复世纪互联的话，A 级工单会被调低吗") == "m365"
+    assert product_of_notes(route(), "who can open a support request?") is None     # several products: ask
+
+
+@pytest.mark.parametrize("intent,text,topic", [
+    ("inform", "I'm not an admin on our tenant - where can I get help?", "who_can_open"),
+    ("inform", "can Microsoft give us a root cause analysis of the outage in our tenant?", "rca"),
+    ("inform", "Office 365 operated by 21Vianet", None),                 # no question: ask what they want
+    ("greet", "hi, is calling faster than filing online?", None),       # an interruption starts no question
+])
+def test_a_question_the_classifier_missed_is_taken_from_the_note_it_matches(intent, text, topic):
+    assert topic_for(intent, None, text) == topic

@@ -105,3 +105,16 @@ def test_a_traditional_message_is_masked_like_its_simplified_twin():
     words = lambda text: [t.text for t in tok.tokenize(Message(data={"text": text}), "text")]
     assert words("世紀互聯的 Office 365 客服專線是幾號") == words("世纪互联的 Office 365 客服专线是几号")
     assert "__cloud__" in words("世紀互聯的 Office 365 客服專線是幾號")
+
+
+@pytest.mark.parametrize("text,levels", [
+    ("Sev A and B response times for Dynamics", ["a", "b"]),
+    ("严重级别B和C各多久响应", ["b", "c"]),
+    ("severity A/B/C hours", ["a", "b", "c"]),
+    ("sev b or c?", ["b", "c"]),
+    ("Sev A and a phone number please", ["a"]),            # the article is no level
+    ("A级和B级有什么区别", ["a", "b"]),
+])
+def test_levels_listed_after_a_named_one_are_named_too(text, levels):
+    assert [v for d, v, _ in ents(text) if d == "severity"] == levels
+

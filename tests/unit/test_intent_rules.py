@@ -36,6 +36,13 @@ def entities(text):
     ("describe_problem", "nobody can sign in, when does support open today?", "ask_hours"),
     ("describe_problem", "Teams calls keep dropping for three users", None),         # "calls" is not asked
     ("describe_problem", "our phone system integration fails, how severe is this?", None),   # the triage's
+    # asking for a person, whatever the classifier took it for
+    ("describe_problem", "我要人工客服，加拿大 Microsoft 365", "ask_phone"),
+    ("ask_languages", "could I speak to someone? Office 365 Germany, Cologne", "ask_phone"),
+    ("inform", "Dynamics 365 F&O, I'd rather talk to a person", "ask_phone"),
+    ("ask_languages", "can I speak to someone in Japanese?", None),        # which languages: asked
+
+    ("describe_problem", "门户网站打不开，全公司都受影响，这算哪个级别", None),   # a site is no portal question
 ])
 def test_a_named_value_decides_only_a_fallback_or_a_plain_no(intent, text, expected):
     assert repaired_intent(intent, entities(text), text) == expected

@@ -42,6 +42,9 @@ def test_single_letter_codes_do_not_count_as_english_words():
     ("Mandarin please", "zh", False), ("请用英文回复：德国的技术支持电话", "en", True),
     ("reply in Chinese - what are the Sev A hours in Canada?", "zh", True),
     ("我们在英国，麻烦用英文", "en", True),
+    # a reason for the request asks nothing more
+    ("could you say that in Chinese, our director doesn't read English", "zh", False),
+    ("用中文说一遍，同事看不懂英文", "zh", False),
 ])
 def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_asks(text, lang, more):
     code, start, end = reply_request(text)

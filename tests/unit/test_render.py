@@ -149,3 +149,25 @@ def test_a_time_is_told_with_a_zone_name_people_read(lang, zone, name):
     when = r(lang).when(datetime(2026, 11, 23, 15, 0, tzinfo=ZoneInfo(zone)))
     assert f"({name})" in when or f"（{name}）" in when, when
     assert "Etc/" not in when
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_how_to_file_leads_with_the_portal_and_its_steps_then_the_notes(lang):
+    from actions.topics import NOTE_TOPICS
+    t = NOTE_TOPICS["how_to_file"]
+    rt = route(product="F&O", cloud="worldwide", now=NOW)
+    reply = r(lang).from_notes(rt, "how_to_file", t.response, t.note_topics, lead=t.lead)
+    lines = reply.variables["lines"]
+    portal = rt.portal.rows[0]
+    assert lines.index(portal.url) < lines.index(r(lang).note_text(rt.notes_for("how_to_file")[0]))
+    assert portal.steps.get(lang) in lines
+    assert reply.response == "utter_answer_how_to_file"
+
+
+def test_a_product_family_does_not_answer_with_one_members_only_note():
+    """Business Central's "partners only" answers a Business Central question, not every Dynamics one."""
+    reply = r("en").response(route(product="d365", support_type="billing", now=NOW))
+    assert "partners only" not in reply.variables.get("lines", "")
+    bc = r("en").response(route(product="d365_bc", now=NOW))
+    assert "partners only" in bc.variables["lines"]
+
