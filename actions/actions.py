@@ -18,7 +18,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, also_asked, is_value_follow_up, merge_dims,
-                              notes_answering, product_of_notes, query_of, to_ask, topic_for, values_named_twice)
+                              notes_answering, notes_for_every_candidate, product_of_notes, query_of, to_ask,
+                              topic_for, topic_with_an_answer, values_named_twice)
 from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
 from actions.policy.schedule import utc_now
@@ -193,6 +194,9 @@ class ValidateRouteForm(FormValidationAction):
         topic = topic_for(intent, tracker.get_slot("topic"), tracker.latest_message.get("text"),
                           {e.get("entity") for e in entities})
         state = state_of(tracker, topic)
+        if topic_with_an_answer(state.route, topic, state.text) != topic:
+            topic = topic_with_an_answer(state.route, topic, state.text)
+            state = state_of(tracker, topic)
         # only what changes: every event is re-read and re-featurised on each later turn
         events: List[EventType] = ([SlotSet("topic", topic)] if topic != tracker.get_slot("topic") else []) + state.resets
         problem = tracker.get_slot("problem")
@@ -210,7 +214,17 @@ class ValidateRouteForm(FormValidationAction):
             ask = []
         if not ask or ask[0] != asked:
             attempts = 0
-        if not ask:
+        notes = notes_for_every_candidate(state.route, topic, state.text) if ask else []
+        if notes:                                 # what it asks holds whatever the value we would ask for
+            send(dispatcher, state.renderer.from_notes(state.route, topic, "utter_answer_notes", (), notes))
+            events += changed(tracker, language=state.lang)
+            ask, attempts = [], 0
+        if not ask and not notes:
+            # a cloud the answer was given for stays the context ("F&O 呢" after a model-driven apps answer,
+            # which is worldwide only), as it was said in the answer
+            inferred = state.route.inferred.get("cloud")
+            if inferred and not state.dims.get("cloud") and not tracker.get_slot("cloud"):
+                events.append(SlotSet("cloud", inferred))
             after = dict(tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"})
             answer_every_question(dispatcher, state, after, tracker.latest_message)
             events += changed(tracker, language=state.lang)

@@ -10,7 +10,8 @@ from actions.policy import Query, Route, default_router
 from actions.policy.model import DIMS, Note
 from actions.policy.note_search import note_index, strong
 from actions.policy.vocab import normalize
-from actions.topics import NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_question
+from actions.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_question,
+                            without_part_cues)
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
 INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
@@ -139,7 +140,7 @@ def merge_dims(slots: Mapping[str, Any], message_entities: Iterable[Mapping[str,
 # holds): to join a notes answer from another topic, to name the product the question did not, and to make
 # a question of a message the classifier read as none. Measured on the training data: docs/nlu.md.
 MATCHING_NOTE = {"min_score": 7.0, "min_share": 0.45}
-NAMING_NOTE = {"min_score": 7.0, "min_share": 0.6}
+NAMING_NOTE = {"min_score": 6.0, "min_share": 0.6}
 ASKED_NOTE = {"min_score": 6.0, "min_share": 0.6}
 
 
@@ -158,6 +159,35 @@ def notes_answering(route: Route, topic: str, text: Optional[str]) -> List[Note]
     score = {h.note.id: h.score for h in note_index(route.facts).search(text, listed)} if text else {}
     listed.sort(key=lambda n: -score.get(n.id, 0.0))
     return list({n.id: n for n in matched_notes(route, text) + listed}.values())
+
+
+def notes_for_every_candidate(route: Route, topic: str, text: Optional[str]) -> List[Note]:
+    """Notes that answer a routing question whatever the value it would ask for next: "is calling Dynamics 365
+    support faster than filing online?" needs no product, a note answers it for every Dynamics product. A
+    candidate a matching note does not cover is covered by its general note (Business Central: partners
+    only), or nothing is answered ([]): the question is asked."""
+    missing = route.part(ROUTE_PART[topic]).missing if topic in ROUTE_PART else None
+    if missing is None:
+        return []
+    matched = matched_notes(route, without_part_cues(text), NAMING_NOTE) if text else []
+    uncovered = set(missing.candidates)
+    for note in matched:
+        uncovered -= set(note.applies.get(missing.dim) or missing.candidates)
+    general = [n for n in route.notes_for("general")
+               if set(n.applies.get(missing.dim) or missing.candidates) & uncovered]
+    for note in general:
+        uncovered -= set(note.applies.get(missing.dim) or missing.candidates)
+    return matched + general if matched and not uncovered else []
+
+
+def topic_with_an_answer(route: Route, topic: Optional[str], text: Optional[str]) -> Optional[str]:
+    """A notes question the documents say nothing about for this product, whose words ask for a routing part
+    ("m365 国际版的技术支持是不是 24 小时都有"), asks that part."""
+    if topic in NOTE_TOPICS and route.query.product and not notes_answering(route, topic, text):
+        parts = asked_parts(text, questions_only=True)
+        if parts:
+            return parts[0]
+    return topic
 
 
 def product_of_notes(route: Route, text: Optional[str]) -> Optional[str]:

@@ -55,10 +55,11 @@ PERSON_CUE = (r"\b(talk|speak|chat)\s+(to|with)\s+(an?\s+)?(real\s+|live\s+|actu
               r"|人工(?!智能)|真人|跟人说话|和人说话")
 PART_CUES: Dict[str, str] = {
     "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
+             r"|\b(support|phone|help|contact)\s*lines?\b|\bhelpdesk\b"
              r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|" + PERSON_CUE,
     "hours": r"\b(hours|hrs|opening|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
-             r"|24/7|24x7|weekends?|saturdays?|sundays?|holidays?|what time)\b"
-             r"|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
+             r"|24/7|24x7|7x24|weekends?|saturdays?|sundays?|holidays?|what time|around the clock|round the clock)\b"
+             r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
     "portal": r"\b(portal|website|url|online)\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
               r"|哪里提交|在哪提交|开工单|提工单|提交工单",
@@ -69,6 +70,15 @@ PART_CUES: Dict[str, str] = {
 }
 _CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in PART_CUES.items()}
 _PERSON = re.compile(PERSON_CUE, re.IGNORECASE)
+
+
+def without_part_cues(text: str) -> str:
+    """The message without the words that ask for a routing part ("number", "hours", "portal", ...): what is
+    left says what else it is about ("is calling faster than filing online?" -> "is faster than filing")."""
+    text = normalize(text[:2000])
+    for rx in _CUES.values():
+        text = rx.sub(" ", text)
+    return text
 
 
 def asks_for_person(text: Optional[str]) -> bool:

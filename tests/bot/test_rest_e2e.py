@@ -104,3 +104,23 @@ def test_the_readme_curl_form_content_type_with_a_json_body_is_answered(bot):
     r = requests.post(f"{bot.url}/webhooks/rest/webhook", data='{"sender":"me-curl","message":"UK number for Office 365"}',
                       headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
     assert r.status_code == 200 and "0800 032 6417" in r.json()[0]["text"]
+
+
+def test_a_switch_with_a_reason_repeats_the_answer_in_the_language_asked(bot):
+    s = sender()
+    assert "0800 032 6417" in bot.text("UK support number for Office 365?", s)
+    reply = bot.text("could you put that in Chinese? my colleague can't read English", s)
+    assert "0800 032 6417" in reply and cjk_share(reply) > 0.25
+
+
+def test_a_follow_up_naming_only_a_plan_asks_the_same_question_again(bot):
+    s = sender()
+    first = bot.text("Dynamics 365 Sev B initial response on the Subscription plan?", s)
+    assert re.search(r"<\s*4 hours", first)
+    again = bot.text("and if we were on ProDirect instead?", s)
+    assert re.search(r"<\s*2 hours", again) and "4 hours" not in again
+
+
+def test_how_to_file_gives_the_portal_and_its_steps(bot):
+    reply = bot.text("walk me through filing a Finance and Operations incident in Lifecycle Services, worldwide")
+    assert "lcs.dynamics.com" in reply and "lcs.dynamics.cn" not in reply

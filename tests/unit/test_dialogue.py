@@ -170,3 +170,28 @@ def test_a_question_without_a_product_takes_it_from_the_notes_it_matches():
 ])
 def test_a_question_the_classifier_missed_is_taken_from_the_note_it_matches(intent, text, topic):
     assert topic_for(intent, None, text) == topic
+
+
+# ------------------------------------------------------------------ answers that do not depend on what is missing
+@pytest.mark.parametrize("topic,dims,text,expected", [
+    ("phone", dict(product="d365"), "would phoning Dynamics 365 support get it solved quicker than submitting it online?",
+     {"d365_phone_not_faster", "bc_partners_only"}),                      # Business Central: its general note
+    ("phone", dict(country="ca"), "what's the support phone number for Canada", set()),   # the product is asked
+    ("hours", dict(product="d365"), "what are the Dynamics 365 support hours?", set()),
+    ("portal", dict(), "where do I open a ticket online?", set()),
+    ("hours", dict(), "is technical support 24 hours a day?", set()),
+])
+def test_a_note_that_holds_for_every_candidate_answers_without_asking(topic, dims, text, expected):
+    from actions.dialogue import notes_for_every_candidate
+    found = {n.id for n in notes_for_every_candidate(route(**dims), topic, text)}
+    assert expected <= found and (found or not expected)
+    if not expected:
+        assert found == set()
+
+
+def test_a_notes_question_the_documents_do_not_answer_asks_the_part_its_words_ask_for():
+    from actions.dialogue import topic_with_an_answer
+    rt = route(product="m365", cloud="worldwide")
+    assert not rt.notes_for("coverage")
+    assert topic_with_an_answer(rt, "coverage", "is technical support there 24 hours a day in every country?") == "hours"
+    assert topic_with_an_answer(rt, "coverage", "what does support cover?") == "coverage"   # says it has no fact
