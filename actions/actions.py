@@ -192,7 +192,7 @@ class ValidateRouteForm(FormValidationAction):
         if intent in INTERRUPTIONS and not entities:
             return []
         topic = topic_for(intent, tracker.get_slot("topic"), tracker.latest_message.get("text"),
-                          {e.get("entity") for e in entities})
+                          {e.get("entity"): e.get("value") for e in entities if not e.get("role")})
         state = state_of(tracker, topic)
         if topic_with_an_answer(state.route, topic, state.text) != topic:
             topic = topic_with_an_answer(state.route, topic, state.text)
@@ -258,7 +258,8 @@ class AskSlotAction(SafeAction, ABC):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         latest = tracker.latest_message
         state = state_of(tracker, topic_for(latest_intent(tracker), tracker.get_slot("topic"), latest.get("text"),
-                                            {e.get("entity") for e in latest.get("entities") or []}))
+                                            {e.get("entity"): e.get("value") for e in latest.get("entities") or []
+                                             if not e.get("role")}))
         retry = int(tracker.get_slot("clarify_attempts") or 0) > 0
         send(dispatcher, state.renderer.ask(self.slot, candidates_for(state, self.slot), retry))
         return []

@@ -4,7 +4,7 @@ unit-testable: which question is being answered, what the user has told us so fa
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from actions.policy import Query, Route, default_router
 from actions.policy.model import DIMS, Note
@@ -28,7 +28,7 @@ _FOLLOW_UP_WORDS = re.compile(
     r"'(?:re|s|m|ll|ve|d)\b|\b(?:what|how)\s+about\b|\bwhat\s+if\b|\b(?:and|or|also|then|instead|rather|no|nope|sorry|actually|wait|oh|ok|okay"
     r"|i|we|we're|were|are|am|is|it|it's|its|meant|mean|mean't|had|have|has|use|using|on|in|for|with|at|of|the|a|an|our|my"
     r"|one|ones|plan|plans|version|tenant|office|site|case|instance|please|pls|same|question|about|if|there|that|this"
-    r"|because|moved|again|operated|run|hosted|by)\b"
+    r"|because|moved|again|operated|run|hosted|by|hmm|um|uh|well|so|just)\b"
     r"|那么|那|呢|的话|还有|和|跟|与|如果|要是|换成|改成|不对|不是|搞错了|错了|我想问的是|我想问|我问的是|我说的是|应该是|其实是|其实|是|的"
     r"|我们|我|买的|用的|计划|版本|版|呢|吧|啊|呀|哦|嗯|再问|问下|一下|[\W_\d]",
     re.IGNORECASE)
@@ -41,10 +41,12 @@ def is_value_follow_up(text: Optional[str], entities: Iterable[Mapping[str, Any]
     if not text:
         return False
     text = normalize(text[:300])
-    spans = sorted((e.get("start", 0), e.get("end", 0)) for e in entities
-                   if e.get("entity") in DIMS and e.get("end", 0) > e.get("start", 0))
+    spans = [(e.get("start", 0), e.get("end", 0)) for e in entities
+             if e.get("entity") in DIMS and e.get("end", 0) > e.get("start", 0)]
     if not spans:
         return False
+    # every name, also one the extractor folded into another ("Dynamics 365 客户互动应用" is the app)
+    spans = sorted(spans + [(m.start, m.end) for m in default_router().vocab.find(text)])
     rest, cursor = [], 0
     for start, end in spans:
         rest.append(text[cursor:start])
@@ -54,10 +56,11 @@ def is_value_follow_up(text: Optional[str], entities: Iterable[Mapping[str, Any]
 
 
 def topic_for(intent: Optional[str], current: Optional[str], text: Optional[str] = None,
-              named: Iterable[str] = ()) -> Optional[str]:
+              named: Union[Iterable[str], Mapping[str, Any]] = ()) -> Optional[str]:
     """The topic after this user turn: a new question sets it, anything else keeps the current one; with no
     question yet, the words of the message may ask one ("the o365 support # for our toronto office"), and a
-    severity it names (`named`: the dimensions of its entities) asks about that level ("账单问题能开 A 级吗").
+    severity it names (`named`: the dimensions of its entities, or them with their values) asks about that
+    level ("账单问题能开 A 级吗"), and else a note its words match may ask one.
     Describing the problem while preparing a hand-off stays in the hand-off."""
     if intent in INTENT_TOPIC:
         return INTENT_TOPIC[intent]
@@ -65,17 +68,20 @@ def topic_for(intent: Optional[str], current: Optional[str], text: Optional[str]
         return "triage"
     if current is None and intent not in INTERRUPTIONS:
         parts = asked_parts(text)
-        return parts[0] if parts else "severity" if "severity" in named else note_topic_asked(text)
+        values = named if isinstance(named, Mapping) else {}
+        return parts[0] if parts else "severity" if "severity" in named else note_topic_asked(text, values)
     return current
 
 
-def note_topic_asked(text: Optional[str]) -> Optional[str]:
-    """The notes question a message asks in words the classifier did not take for one ("I'm not an admin on
-    our tenant, where can I get help?"): the topic of the note its words match clearly, if it asks at all."""
+def note_topic_asked(text: Optional[str], values: Mapping[str, Any] = {}) -> Optional[str]:
+    """The question a message asks in words the classifier did not take for one ("I'm not an admin on our
+    tenant, where can I get help?"): the question of the note its words match clearly, besides the words
+    that only ask for a routing part, among the notes for the values it names, if it asks at all."""
     if not asks_question(text):
         return None
-    facts = default_router().facts
-    for hit in strong(note_index(facts).search(text or ""), **ASKED_NOTE):
+    router = default_router()
+    notes = router.route(query_of({d: v for d, v in values.items() if d in DIMS and v})).notes
+    for hit in strong(note_index(router.facts).search(without_part_cues(text or ""), notes), **ASKED_NOTE):
         for note_topic in hit.note.topics:
             if note_topic in TOPIC_OF_NOTE:
                 return TOPIC_OF_NOTE[note_topic]

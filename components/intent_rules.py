@@ -23,6 +23,8 @@ Runs after the FallbackClassifier; the original reading stays in the ranking.
 """
 from __future__ import annotations
 
+import re
+
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -34,6 +36,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.policy.model import DIMS
 from actions.policy.vocab import is_negated, normalize
+from actions.dialogue import note_topic_asked
+from actions.policy.triage import triage
 from actions.topics import BY_INTENT, BY_NAME, asked_parts, asks_for_person
 from components.alias_extractor import NEGATED
 from components.language import REPLY_LANGUAGE
@@ -48,6 +52,8 @@ QUESTIONS = frozenset(BY_INTENT) | {PROBLEM}
 # What a request for a person is misread as: "are you a bot?", a problem, a question about languages
 # ("can I speak to someone?"), a bare value, or nothing.
 PERSON_MISREAD = (BOT_CHALLENGE, PROBLEM, "ask_languages", "inform", FALLBACK)
+# Words of a question about support languages that name no language ("which languages", "用什么语言").
+_LANGUAGE_WORDS = re.compile(r"\blanguages?\b|\bspeak|\bspoken\b|语言|语种|说.{0,2}话|讲.{0,2}话", re.IGNORECASE)
 # A message that names a routing value is about this domain, so under a fallback the classifier's best guess
 # counts from a lower confidence, when it stands clear of the next one.
 IN_DOMAIN_CONFIDENCE = 0.25
@@ -66,6 +72,12 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         if intent == DENY:
             return "inform"
         if intent == FALLBACK:
+            # "how do we link our Premier contract in LCS?": a note answers it (a part asked by its cue words
+            # stays the classifier's and the cues' to decide)
+            values = {e["entity"]: e.get("value") for e in plain if e.get("entity") in DIMS}
+            noted = None if asked_parts(text, questions_only=True) else note_topic_asked(text, values)
+            if noted:
+                return BY_NAME[noted].intent
             (guess, confidence), runner_up = (list(ranking[:1]) or [(None, 0.0)])[0], \
                 (ranking[1][1] if len(ranking) > 1 else 0.0)
             if guess in QUESTIONS and confidence >= IN_DOMAIN_CONFIDENCE and confidence - runner_up >= IN_DOMAIN_MARGIN:
@@ -80,6 +92,12 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
     if intent == PROBLEM:
         asked = [p for p in asked_parts(text, questions_only=True) if p in ASKABLE_WITH_A_PROBLEM]
         if asked:
+            return BY_NAME[asked[0]].intent
+    elif intent != FALLBACK and "severity" in asked_parts(text, questions_only=True) and triage(text).level:
+        return PROBLEM                              # a problem the severity table knows, and "which level is it?"
+    if intent == "ask_languages" and "language" not in named and not _LANGUAGE_WORDS.search(text):
+        asked = asked_parts(text, questions_only=True)
+        if asked:                                   # "在哪里提交…？不是中国区的" asks where, not in which language
             return BY_NAME[asked[0]].intent
     return None
 

@@ -136,6 +136,8 @@ def _values(text):
     ("and for the one run by 21Vianet?", True),
     ("oh sorry, we're on Office 365 Germany", True),
     ("搞错了，我们用的是 Unified 计划", True),
+    ("那 Dynamics 365 现场服务的帐单呢", True),                 # the family name folded into the app
+    ("hmm well actually we're on the 21Vianet one", True),
     ("what's the Premier portal address?", False),          # a new question about the value
     ("and the billing phone number in Canada?", False),      # asks for a part
     ("how do I link Premier in LCS", False),
@@ -195,3 +197,17 @@ def test_a_notes_question_the_documents_do_not_answer_asks_the_part_its_words_as
     assert not rt.notes_for("coverage")
     assert topic_with_an_answer(rt, "coverage", "is technical support there 24 hours a day in every country?") == "hours"
     assert topic_with_an_answer(rt, "coverage", "what does support cover?") == "coverage"   # says it has no fact
+
+
+@pytest.mark.parametrize("text,parts", [
+    ("F&O in China, where do I log the SR and what's the hotline?", ["portal", "phone"]),
+    ("这种问题应该通过什么渠道提交？电话多少", ["portal", "phone"]),
+    ("presales contact for Dynamics 365 in China", ["phone"]),
+    ("what's the highest severity for a billing case?", ["severity"]),
+    ("is technical support there 24 hours a day?", ["hours"]),
+    ("SharePoint 网站打不开了", []),                                   # a site, not the portal
+])
+def test_cue_words_find_what_is_asked(text, parts):
+    from actions.topics import asked_parts
+    assert asked_parts(text) == parts
+

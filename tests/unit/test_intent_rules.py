@@ -43,6 +43,14 @@ def entities(text):
     ("ask_languages", "can I speak to someone in Japanese?", None),        # which languages: asked
 
     ("describe_problem", "门户网站打不开，全公司都受影响，这算哪个级别", None),   # a site is no portal question
+    # a problem the severity table knows, with "which level is it?": the triage
+    ("ask_plans", "nobody in the whole company can send email on Office 365 since 8am, how would you classify that?",
+     "describe_problem"),
+    ("ask_severity_definition", "整个公司的 SharePoint 网站都打不开了，这算哪个严重级别", "describe_problem"),
+    ("ask_severity_definition", "what do the severity levels mean for Dynamics 365?", None),
+    # a languages question that asks no language question
+    ("ask_languages", "全球版的 Business Central 在哪里提交请求？不是中国区的", "ask_portal"),
+    ("ask_languages", "世纪互联的 Office 365 支持有哪些语言？", None),
 ])
 def test_a_named_value_decides_only_a_fallback_or_a_plain_no(intent, text, expected):
     assert repaired_intent(intent, entities(text), text) == expected
@@ -63,6 +71,9 @@ def test_a_fallback_the_classifier_leaned_to_read_as_out_of_scope_stays_a_fallba
     ("our admins sit in Paris but the tenant is on Office 365 Germany. what's the support number for us?",
      [("ask_phone", 0.3), ("inform", 0.28)], "ask_phone"),
     ("and for Office 365 operated by 21V?", [("ask_phone", 0.3), ("ask_hours", 0.28)], "inform"),
+    # a note its words match clearly asks that note's question, before an unsure guess
+    ("how do we link our Premier contract in LCS so our Finance and Operations incidents use it?",
+     [("ask_phone", 0.4), ("ask_portal", 0.2)], "ask_plans"),
     ("is Severity A only for complete outages or does it cover other stuff too",
      [("ask_preview", 0.24), ("ask_how_to_file", 0.13)], "inform"),
 ])
