@@ -175,6 +175,7 @@ def notes_for_every_candidate(route: Route, topic: str, text: Optional[str]) -> 
     missing = route.part(ROUTE_PART[topic]).missing if topic in ROUTE_PART else None
     if missing is None:
         return []
+    # a note must match what the message says besides asking for the part ("number", "hours")
     matched = matched_notes(route, without_part_cues(text), NAMING_NOTE) if text else []
     uncovered = set(missing.candidates)
     for note in matched:

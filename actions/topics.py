@@ -62,8 +62,8 @@ PART_CUES: Dict[str, str] = {
              r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
     "portal": r"\b(portal|website|url|online)\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
-              r"|\bwhere\s+(do|can|should|would)\s+(i|we|you)\s+(log|file|raise|open|submit|create|lodge)\b"
-              r"|哪里提交|在哪提交|开工单|提工单|提交工单|(什么|哪个|哪些)渠道|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)",
+              r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(log|file|raise|open|submit|create|lodge)\b"
+              r"|哪里提交|在哪提交|开工单|提工单|提交工单|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)",
     "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon))\b|多久|多快|多长时间|响应|回复|回应",
     "severity": r"\bhow (severe|serious|bad)\b|\b(what|which) (sev|severity|level)\b|\bclassif(y|ied|ication)\b"
                 r"|\b(highest|max(imum)?|top)\s+(sev|severity|level)\b"

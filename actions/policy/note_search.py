@@ -51,6 +51,7 @@ _PLACE_DIMS = ("product", "cloud", "country")
 # "lower", "quicker" for "faster", "ring" for "call". Stems on the English side, whole words on the Chinese.
 SYNONYMS_EN = (
     ("lower", "downgrad", "reduc", "decreas", "drop"),
+    ("severity", "sev"),
     ("fast", "faster", "quick", "quicker", "sooner", "speed", "spe", "expedit", "prioritiz"),
     ("call", "phon", "ring", "dial", "telephon", "hotlin"),
     ("submit", "fil", "open", "rais", "log", "creat"),
