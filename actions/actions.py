@@ -220,10 +220,12 @@ class ValidateRouteForm(FormValidationAction):
             events += changed(tracker, language=state.lang)
             ask, attempts = [], 0
         if not ask and not notes:
-            # a cloud the answer was given for stays the context ("F&O 呢" after a model-driven apps answer,
-            # which is worldwide only), as it was said in the answer
+            # the cloud a product implies stays the context ("F&O 呢" after a model-driven apps answer, which
+            # is worldwide only), as the answer said it; one implied by a country goes with the country
             inferred = state.route.inferred.get("cloud")
-            if inferred and not state.dims.get("cloud") and not tracker.get_slot("cloud"):
+            product = state.dims.get("product")
+            if inferred and product and not state.dims.get("cloud") and not tracker.get_slot("cloud") and \
+                    default_router().route(query_of({"product": product})).inferred.get("cloud") == inferred:
                 events.append(SlotSet("cloud", inferred))
             after = dict(tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"})
             answer_every_question(dispatcher, state, after, tracker.latest_message)

@@ -97,7 +97,8 @@ def _names(code: str) -> str:
 _LANG = rf"(?:{_names('zh')}|{_names('en')})"
 _LANG_NAME = re.compile(_LANG, re.IGNORECASE)
 _EN_VERB = (r"(?:answer|reply|respond|write|talk|chat|continue|go on|explain(?: (?:that|it|this))?"
-            r"|say (?:that|it|this)(?: again)?|repeat (?:that|it|this|the answer)|tell me(?: that| again)?)")
+            r"|say (?:that|it|this)(?: again)?|repeat (?:that|it|this|the answer)|tell me(?: that| again)?"
+            r"|(?:put|give|show|send|write) (?:me )?(?:that|it|this|the answer))")
 _REPLY_REQUEST = re.compile(
     "|".join([
         # English: "answer in English", "can you repeat that in Chinese?", "switch to Mandarin"

@@ -274,3 +274,12 @@ def test_a_severity_ruled_out_is_no_classification():
     t.latest_message["entities"] = [{"entity": "severity", "value": "a", "start": text.index("Sev"), "end": text.index("Sev") + 5}]
     msgs, _ = run(ActionTriage(), t)
     assert msgs[0]["response"] == "utter_triage_result"
+
+
+def test_a_cloud_implied_by_the_product_stays_one_implied_by_the_country_does_not():
+    _, events = answer(tracker("model-driven apps portal?", "ask_portal", [("product", "power_platform")],
+                               topic="portal", product="power_platform"))
+    assert slot(events, "cloud") == "worldwide"
+    _, events = answer(tracker("US number for Office 365", "ask_phone", [("product", "m365"), ("country", "us")],
+                               topic="phone", product="m365", country="us"))
+    assert slot(events, "cloud") == "unset"

@@ -45,6 +45,7 @@ def test_single_letter_codes_do_not_count_as_english_words():
     # a reason for the request asks nothing more
     ("could you say that in Chinese, our director doesn't read English", "zh", False),
     ("用中文说一遍，同事看不懂英文", "zh", False),
+    ("can you give me that in Chinese? the boss can't read English", "zh", False),
 ])
 def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_asks(text, lang, more):
     code, start, end = reply_request(text)
