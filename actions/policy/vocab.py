@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
@@ -109,12 +110,24 @@ class Vocabulary:
         entries.sort(key=lambda e: len(e[0]), reverse=True)
         self._entries = entries
         self._pattern = re.compile("|".join(f"({_alias_pattern(a, cs)})" for a, _, _, cs in entries), re.IGNORECASE)
+        self._recent: "OrderedDict[Tuple[str, bool], Tuple[Mention, ...]]" = OrderedDict()
 
     def find(self, text: str, fuzzy: bool = True) -> List[Mention]:
         """All non-overlapping mentions in `text`, left to right, longest alias first at each position.
 
         With `fuzzy`, a Latin word one typo away from a brand word of the vocabulary ("micrsoft",
-        "Dynamcis", "sharepiont") is read as that word first; offsets always refer to `text`."""
+        "Dynamcis", "sharepiont") is read as that word first; offsets always refer to `text`. The last few
+        texts are remembered: one turn reads the same message several times (extractor, cue words, notes,
+        follow-ups), and the one pattern of every alias is the costly part."""
+        key = (text, fuzzy)
+        found = self._recent.get(key)
+        if found is None:
+            found = self._recent[key] = tuple(self._find(text, fuzzy))
+            while len(self._recent) > 128:
+                self._recent.popitem(last=False)
+        return list(found)
+
+    def _find(self, text: str, fuzzy: bool) -> List[Mention]:
         text = normalize(text)
         corrected, positions = self._correct(text) if fuzzy else (text, None)
         out = []
