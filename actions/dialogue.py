@@ -41,18 +41,34 @@ def is_value_follow_up(text: Optional[str], entities: Iterable[Mapping[str, Any]
     if not text:
         return False
     text = normalize(text[:300])
-    spans = [(e.get("start", 0), e.get("end", 0)) for e in entities
-             if e.get("entity") in DIMS and e.get("end", 0) > e.get("start", 0)]
+    spans = sorted((e.get("start", 0), e.get("end", 0)) for e in entities
+                   if e.get("entity") in DIMS and e.get("end", 0) > e.get("start", 0))
     if not spans:
         return False
-    # every name, also one the extractor folded into another ("Dynamics 365 客户互动应用" is the app)
-    spans = sorted(spans + [(m.start, m.end) for m in default_router().vocab.find(text)])
     rest, cursor = [], 0
     for start, end in spans:
         rest.append(text[cursor:start])
         cursor = max(cursor, end)
     rest.append(text[cursor:])
-    return not _FOLLOW_UP_WORDS.sub("", " ".join(rest)).strip()
+    left = _FOLLOW_UP_WORDS.sub("", " ".join(rest)).strip().casefold()
+    # nothing left, or only a product family the extractor folded into its app ("Dynamics 365 客户互动应用")
+    return not left or left in _family_names()
+
+
+def _family_names() -> frozenset:
+    """Product family aliases as they are left after the follow-up words are taken out ("Dynamics 365" ->
+    "dynamics"), read once: a dictionary lookup instead of matching the whole vocabulary again."""
+    global _FAMILY_NAMES
+    if _FAMILY_NAMES is None:
+        router = default_router()
+        names = {_FOLLOW_UP_WORDS.sub("", alias).strip().casefold()
+                 for gid, term in router.facts.vocab["products"].items() if term.is_group
+                 for alias in router.vocab.aliases("product", gid)}
+        _FAMILY_NAMES = frozenset(n for n in names if len(n) >= 2)
+    return _FAMILY_NAMES
+
+
+_FAMILY_NAMES: Optional[frozenset] = None
 
 
 def topic_for(intent: Optional[str], current: Optional[str], text: Optional[str] = None,

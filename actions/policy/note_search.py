@@ -141,6 +141,8 @@ class NoteIndex:
     @lru_cache(maxsize=64)                    # one turn asks several times (topic, product, notes)
     def _query_terms(self, text: str) -> Tuple[str, ...]:
         text = normalize(text)
+        if not terms(text):                   # nothing to match: spare the vocabulary pass
+            return ()
         for m in sorted(self._vocab.find(text, fuzzy=False), key=lambda m: -m.start):
             if m.dim in _PLACE_DIMS:
                 text = text[:m.start] + " " + text[m.end:]
