@@ -194,9 +194,9 @@ class ValidateRouteForm(FormValidationAction):
         topic = topic_for(intent, tracker.get_slot("topic"), tracker.latest_message.get("text"),
                           {e.get("entity"): e.get("value") for e in entities if not e.get("role")})
         state = state_of(tracker, topic)
-        if topic_with_an_answer(state.route, topic, state.text) != topic:
-            topic = topic_with_an_answer(state.route, topic, state.text)
-            state = state_of(tracker, topic)
+        answerable = topic_with_an_answer(state.route, topic, state.text)
+        if answerable != topic:
+            topic, state = answerable, state_of(tracker, answerable)
         # only what changes: every event is re-read and re-featurised on each later turn
         events: List[EventType] = ([SlotSet("topic", topic)] if topic != tracker.get_slot("topic") else []) + state.resets
         problem = tracker.get_slot("problem")
