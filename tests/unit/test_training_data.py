@@ -4,7 +4,11 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import yaml
+
+from actions.policy.loader import load_facts
+from actions.policy.vocab import vocabulary_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ["ask_phone", "ask_hours", "ask_severity_definition", "ask_response_time", "ask_portal", "open_request",
@@ -26,6 +30,15 @@ def examples(path: Path):
                 yield block["intent"], line.strip()[2:]
 
 
+def is_bare_name(text: str) -> bool:
+    """A turn that is one name from the fact base ("Office 365 Germany") is vocabulary, not a sentence: it may
+    be both a reply in a test case and a training example."""
+    text = text.strip()
+    found = VOCAB.find(text, fuzzy=False)
+    return len(found) == 1 and found[0].start == 0 and found[0].end == len(text)
+
+
+VOCAB = vocabulary_for(load_facts())
 TRAIN = {norm(t): (i, t) for p in (ROOT / "data" / "nlu").glob("*.yml") for i, t in examples(p)}
 
 
@@ -36,7 +49,7 @@ def test_no_test_sentence_is_in_the_training_data():
     for case_file in case_files + [ROOT.parent / "shared" / "eval" / "dev_cases.yml"]:
         if case_file.exists():
             tests += [turn for case in yaml.safe_load(case_file.read_text(encoding="utf-8")) for turn in case["turns"]]
-    leaked = [t for t in tests if norm(t) in TRAIN and len(norm(t)) > 6]
+    leaked = [t for t in tests if norm(t) in TRAIN and len(norm(t)) > 6 and not is_bare_name(t)]
     assert leaked == [], leaked[:10]
     assert len(tests) > 600                     # the test files were found and read
 
@@ -53,3 +66,9 @@ def test_no_example_is_labelled_with_two_intents():
     for p in (ROOT / "data" / "nlu").glob("*.yml"):
         for intent, text in examples(p):
             assert seen.setdefault(norm(text), intent) == intent, text
+
+
+@pytest.mark.parametrize("text, bare", [("Office 365 Germany", True), ("世纪互联", True),
+                                        ("Office 365 Germany support hours", False), ("what is the number", False)])
+def test_only_a_bare_name_is_exempt_from_the_leak_check(text, bare):
+    assert is_bare_name(text) is bare
