@@ -17,8 +17,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, also_asked, is_value_follow_up, merge_dims,
-                              notes_answering, notes_for_every_candidate, product_of_notes, query_of, to_ask,
+from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked, is_value_follow_up,
+                              merge_dims, notes_answering, notes_for_every_candidate, product_of_notes, query_of, to_ask,
                               topic_for, topic_with_an_answer, values_named_twice)
 from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
@@ -301,7 +301,10 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         if problem.code == "unknown_value" and problem.dim == "product":
             send(dispatcher, Reply("utter_unknown_value", {"value": problem.value}))
     topic = state.topic
-    if topic is None:
+    if topic is None and r.general_answer(route):
+        # Business Central: partners only, whatever would be asked next
+        send(dispatcher, r.no_fact(route, "portal"))
+    elif topic is None:
         subject = r.subject(route, product_fallback=False) or r.t("any_product")
         buttons = [{"title": r.t(f"topic_{t.name}"), "payload": f"/{t.intent}"} for t in MENU]
         send(dispatcher, Reply("utter_what_topic", {"subject": subject}, buttons))
@@ -335,7 +338,20 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     for one in states:
         for topic in topics:
             if topic == state.topic or not to_ask(topic, one.route, one.dims):
+                if len(topics) > 1:
+                    one = detail_of_another_question_dropped(one, topic)
                 answer(dispatcher, dataclasses.replace(one, topic=topic), slots)
+
+
+def detail_of_another_question_dropped(state: State, topic: str) -> State:
+    """In "what's the presales line, and how fast is the first response for a critical SR?" the support type
+    belongs to the number: a part that has no rows with it is answered without it, rather than with "my
+    sources don't say"."""
+    part = ROUTE_PART.get(topic)
+    if part is None or state.route.part(part).rows or not state.dims.get("support_type"):
+        return state
+    other = state.with_values(support_type=None)
+    return other if other.route.part(part).rows else state
 
 
 def confirmed(state: State, severity: Optional[str]) -> Reply:

@@ -7,7 +7,7 @@ import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from actions.policy import Query, Route, default_router
-from actions.policy.model import DIMS, Note
+from actions.policy.model import DIMS, Note, Phone
 from actions.policy.note_search import note_index, strong
 from actions.policy.vocab import normalize
 from actions.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_question,
@@ -28,9 +28,10 @@ _FOLLOW_UP_WORDS = re.compile(
     r"'(?:re|s|m|ll|ve|d)\b|\b(?:what|how)\s+about\b|\bwhat\s+if\b|\b(?:and|or|also|then|instead|rather|no|nope|sorry|actually|wait|oh|ok|okay"
     r"|i|we|we're|were|are|am|is|it|it's|its|meant|mean|mean't|had|have|has|use|using|on|in|for|with|at|of|the|a|an|our|my"
     r"|one|ones|plan|plans|version|tenant|office|site|case|instance|please|pls|same|question|about|if|there|that|this"
-    r"|because|moved|again|operated|run|hosted|by|hmm|um|uh|well|so|just)\b"
-    r"|那么|那|呢|的话|还有|和|跟|与|如果|要是|换成|改成|不对|不是|搞错了|错了|我想问的是|我想问|我问的是|我说的是|应该是|其实是|其实|是|的"
-    r"|我们|我|买的|用的|计划|版本|版|呢|吧|啊|呀|哦|嗯|再问|问下|一下|[\W_\d]",
+    r"|because|moved|again|operated|run|hosted|by|hmm|um|uh|well|so|just|not|company|firm|org|organi[sz]ation|team"
+    r"|based|located|from|here|now)\b"
+    r"|那么|那|的话|还有|和|跟|与|如果|要是|换成|改成|不对|不是|搞错了|说错了|打错了|错了|我想问的是|我想问|我问的是|我说的是|应该是|其实是|其实|是|的"
+    r"|我们|我|买的|用的|计划|版本|版|呢|吧|啊|呀|哦|嗯|再问|问下|一下|公司|在|位于|[\W_\d]",
     re.IGNORECASE)
 
 
@@ -244,7 +245,14 @@ def to_ask(topic: Optional[str], route: Route, dims: Mapping[str, Optional[str]]
             missing = route.part(part).missing
             if missing:
                 return [missing.dim]
-        if not dims.get("severity") and not has_problem:
+        if not dims.get("severity") and not has_problem and opens_with_microsoft(route):
             return ["severity"]
         return []
     return []
+
+
+def opens_with_microsoft(route: Route) -> bool:
+    """Whether a request can be opened with Microsoft or its operator at all: Business Central's are opened
+    with the partner, so its hand-off needs no severity, only the partner."""
+    return any(isinstance(r, Phone) for r in route.part("phone").rows) or \
+        any(getattr(r, "url", None) for r in route.part("portal").rows)

@@ -38,6 +38,10 @@ def _fact(row):
     return row
 
 
+# route problems that mean a severity does not exist for what was asked (billing at 21Vianet, a plan's levels)
+LEVEL_RULED_OUT = ("billing_max_b", "no_level_for_plan")
+
+
 class _Blank(dict):
     def __missing__(self, key):          # a template variable nobody filled renders empty, never "{x}"
         return ""
@@ -231,10 +235,19 @@ class Renderer:
         return [self.facts.notes[i] for i in dict.fromkeys(ids)]
 
     # ------------------------------------------------------------------------------------ answers
+    @staticmethod
+    def general_answer(route: Route) -> bool:
+        """Whether one product's general notes answer every question about it (Business Central: partners
+        only); a family that merely includes it does not count."""
+        product = route.query.product
+        return bool(product and not route.facts.vocab["products"][product].is_group and route.notes_for("general"))
+
     def no_fact(self, route: Route, topic: str) -> Reply:
-        product = route.query.product                 # one product, not a family that merely includes it
-        if product and not route.facts.vocab["products"][product].is_group and route.notes_for("general"):
-            # e.g. Business Central: partners only, whatever is asked
+        if topic == "response" and any(p.code in LEVEL_RULED_OUT for p in route.problems) and route.notes_for("severity"):
+            # "can billing be Severity A?": no time, because the level does not exist there; the severity
+            # notes say so, which "my sources don't say" would hide
+            return self.from_notes(route, "severity", "utter_answer_severity", ("severity",))
+        if self.general_answer(route):                # e.g. Business Central: partners only, whatever is asked
             response = NOTE_TOPICS[topic].response if topic in NOTE_TOPICS else "utter_answer_portal"
             return self.from_notes(route, topic, response, ("general",))
         return Reply("utter_no_fact", {"subject": self.subject(route), "what": self.t(f"what_{topic}"),

@@ -55,20 +55,23 @@ PERSON_CUE = (r"\b(talk|speak|chat)\s+(to|with)\s+(an?\s+)?(real\s+|live\s+|actu
               r"|人工(?!智能)|真人|跟人说话|和人说话")
 PART_CUES: Dict[str, str] = {
     "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
-             r"|\b(support|phone|help|contact)\s*lines?\b|\bhelpdesk\b|\bcontact\b(?!\s+(form|us)\b)"
-             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|" + PERSON_CUE,
+             r"|\b(support|phone|help|contact|presales|pre-sales|sales|billing|tech|technical)\s*lines?\b|\bhelpdesk\b"
+             r"|\bcontact\b(?!\s+(form|us)\b)"
+             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|(怎么|如何)联系|联系方式|联系谁|找谁|" + PERSON_CUE,
     "hours": r"\b(hours|hrs|opening|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
              r"|24/7|24x7|7x24|weekends?|saturdays?|sundays?|holidays?|what time|around the clock|round the clock)\b"
              r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
     "portal": r"\b(portal|website|url|online)\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
               r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(log|file|raise|open|submit|create|lodge)\b"
-              r"|哪里提交|在哪提交|开工单|提工单|提交工单|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)",
+              r"|哪里提交|在哪提交|开工单|提工单|提交工单|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)"
+              r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)",
     "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon))\b|多久|多快|多长时间|响应|回复|回应",
     "severity": r"\bhow (severe|serious|bad)\b|\b(what|which) (sev|severity|level)\b|\bclassif(y|ied|ication)\b"
                 r"|\b(highest|max(imum)?|top)\s+(sev|severity|level)\b"
                 r"|\bwhat('s|\s+is|\s+counts\s+as)\s+(an?\s+)?sev(erity)?\b|\bsev(erity)?\s*[abc123]?\s+(mean|means|definition)\b"
-                r"|几级|(什么|哪个|哪一个?|哪种|哪一)(严重)?(级别|等级|程度)|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)",
+                r"|几级|(什么|哪个|哪一个?|哪种|哪一)(严重)?(级别|等级|程度)|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)"
+                r"|(级|级别|等级).{0,4}(指啥|指什么|指的是|啥意思|是啥)",
 }
 _CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in PART_CUES.items()}
 _PERSON = re.compile(PERSON_CUE, re.IGNORECASE)

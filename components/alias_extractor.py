@@ -54,6 +54,8 @@ _BARE_LEVEL = re.compile(r"^\W*(?:(?:and|what about|how about|same for|then|那�
 
 # "Sev A and B", "严重级别B和C", "severity A/B/C": the levels listed after a named one are named too.
 # A lower-case letter counts only where it cannot be the article ("Sev A and a phone number").
+# "关键和非关键" / "关键/非关键": "关键" alone is an ordinary word ("key"), but paired with 非关键 it is the level
+_CRITICAL_PAIRED = re.compile(r"(?<!非)关键(?=\s*(?:和|与|跟|及|以及|或|或者|还是|/|、|vs\.?)\s*非关键)", re.IGNORECASE)
 _LEVEL_AFTER = re.compile(r"\s*(?i:and|or|vs\.?|versus|to|和|与|跟|及|或|或者|还有|/|,|，|、|&)\s*"
                           r"([ABC](?![A-Za-z0-9])|[abc](?=\s*(?:级|$|[?？,，.。;；!！)）])))(?:\s*级)?")
 
@@ -107,6 +109,9 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
             entity["role"] = NEGATED
         entities.append(entity)
     entities += _listed_levels(text, [m for m in mentions if m.dim == "severity"])
+    entities += [{"entity": "severity", "value": "critical", "start": m.start(), "end": m.end(), "confidence_entity": 1.0}
+                 for m in _CRITICAL_PAIRED.finditer(text)
+                 if not any(e["start"] < m.end() and m.start() < e["end"] for e in entities)]
     level = _BARE_LEVEL.match(text) if not any(m.dim == "severity" for m in mentions) else None
     if level:
         entities.append({"entity": "severity", "value": level.group(1).lower(), "start": level.start(1),

@@ -36,17 +36,18 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.policy.model import DIMS
 from actions.policy.vocab import is_negated, normalize
-from actions.dialogue import note_topic_asked
+from actions.dialogue import is_value_follow_up, note_topic_asked
 from actions.policy.triage import triage
 from actions.topics import BY_INTENT, BY_NAME, asked_parts, asks_for_person
 from components.alias_extractor import NEGATED
-from components.language import REPLY_LANGUAGE
+from components.language import REPLY_LANGUAGE, asks_more_than_language
 
 FALLBACK = "nlu_fallback"
 DENY = "deny"
 PROBLEM = "describe_problem"
 BOT_CHALLENGE = "bot_challenge"
 OUT_OF_SCOPE = "out_of_scope"
+LANGUAGES = "ask_languages"
 ASKABLE_WITH_A_PROBLEM = ("phone", "portal", "hours", "response")     # not severity: that is the triage's
 QUESTIONS = frozenset(BY_INTENT) | {PROBLEM}
 # What a request for a person is misread as: "are you a bot?", a problem, a question about languages
@@ -66,11 +67,19 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
     text = normalize(text)
     plain = [e for e in entities if e.get("role") != NEGATED and not is_negated(text, e.get("start", 0))]
     named = {e.get("entity") for e in plain}
-    if intent == FALLBACK and REPLY_LANGUAGE in named:
-        return "switch_language"
+    request = next((e for e in plain if e.get("entity") == REPLY_LANGUAGE), None)
+    if request and intent in (FALLBACK, LANGUAGES):
+        # "中文再说一遍" is a switch; "ok back to English now - and Canada?" is a switch and the words after it
+        # are the question ("switch to English" is no question about support languages)
+        if not asks_more_than_language(text, request.get("start", 0), request.get("end", 0)):
+            return "switch_language"
+        if intent == LANGUAGES and not _LANGUAGE_WORDS.search(text[:request.get("start", 0)] + text[request.get("end", 0):]):
+            intent, ranking = FALLBACK, [r for r in ranking if r[0] != LANGUAGES]
     if named & set(DIMS):
         if intent == DENY:
             return "inform"
+        if intent in (FALLBACK, PROBLEM) and is_value_follow_up(text, entities):
+            return "inform"                             # "not the 21Vianet one - we're a US company"
         if intent == FALLBACK:
             # "how do we link our Premier contract in LCS?": a note answers it (a part asked by its cue words
             # stays the classifier's and the cues' to decide)

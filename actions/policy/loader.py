@@ -141,7 +141,8 @@ class _Loader:
         self._check_aliases()
 
     def _add_places(self) -> None:
-        """Demonyms and cities name a country without its name ("a Melbourne office", "我们在多伦多")."""
+        """Demonyms, cities and states name a country without its name ("a Melbourne office", "我们在多伦多",
+        "we're in Texas")."""
         if not isinstance(self.places, Mapping):
             _fail("places", "top level must be a mapping")
         for cid, d in self.places.items():
@@ -151,10 +152,10 @@ class _Loader:
                 _fail(where, "unknown country id")
             if not isinstance(d, Mapping):
                 _fail(where, f"expected a mapping, got {type(d).__name__}")
-            unknown = set(d) - {"demonyms", "cities"}
+            unknown = set(d) - {"demonyms", "cities", "regions"}
             if unknown:
-                _fail(where, f"unexpected keys {sorted(map(str, unknown))} (expected demonyms, cities)")
-            names = _str_list(d, "demonyms", where) + _str_list(d, "cities", where)
+                _fail(where, f"unexpected keys {sorted(map(str, unknown))} (expected demonyms, cities, regions)")
+            names = _str_list(d, "demonyms", where) + _str_list(d, "cities", where) + _str_list(d, "regions", where)
             for name in names:
                 if len(name.strip()) < 2:
                     _fail(where, f"{name!r} is too short to name a place only")

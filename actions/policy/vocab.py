@@ -107,6 +107,8 @@ class Vocabulary:
                                     if len(w) >= 6 and w.casefold() not in _GENERIC_WORDS})
         for tid, term in facts.vocab.get("countries", {}).items():
             entries += [(place, "country", tid, False) for place in term.places]
+        # a word of a place name is never a typo of a brand word ("British Columbia" is not "Colombia")
+        self._known_words = set(self._brand_words) | {w.casefold() for a, _, _, _ in entries for w in _LATIN_WORD.findall(a)}
         entries.sort(key=lambda e: len(e[0]), reverse=True)
         self._entries = entries
         self._pattern = re.compile("|".join(f"({_alias_pattern(a, cs)})" for a, _, _, cs in entries), re.IGNORECASE)
@@ -135,7 +137,7 @@ class Vocabulary:
             alias, dim, tid, _ = self._entries[m.lastindex - 1]
             start, end = (m.start(), m.end()) if positions is None else (positions[m.start()], positions[m.end() - 1] + 1)
             out.append(Mention(dim, tid, start, end, text[start:end]))
-        return out
+        return _plans_in_a_list_of_plans(out)
 
     def _correct(self, text: str):
         """`text` with near-miss brand words replaced, and for each character the original position."""
@@ -158,7 +160,7 @@ class Vocabulary:
         return "".join(pieces), positions
 
     def _brand_fix(self, word: str) -> Optional[str]:
-        if len(word) < 6 or word in self._brand_words:
+        if len(word) < 6 or word in self._known_words:
             return None
         for target in self._brand_words:
             if target[0] == word[0] and not target.startswith(word) and _one_edit(word, target):
@@ -193,6 +195,16 @@ class Vocabulary:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+# "subscription" alone is billing and subscription management ("subscription renewal"), but beside another
+# support plan it is the plan included with the subscription ("Subscription, ProDirect and Premier").
+_SUBSCRIPTION_WORDS = {"subscription", "subscriptions", "订阅"}
+
+
+def _plans_in_a_list_of_plans(mentions: List[Mention]) -> List[Mention]:
+    if not any(m.dim == "plan" and m.value != "subscription" for m in mentions):
+        return mentions
+    return [Mention("plan", "subscription", m.start, m.end, m.text)
+            if m.dim == "support_type" and m.text.casefold() in _SUBSCRIPTION_WORDS else m for m in mentions]
 # alias words too ordinary to "correct" a near miss into (e.g. "services" must not become "service")
 _GENERIC_WORDS = {"service", "services", "support", "business", "customer", "central", "management", "online",
                   "critical", "standard", "premier", "advantage", "subscription", "subscriptions", "insights",

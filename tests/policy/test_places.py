@@ -18,6 +18,9 @@ def countries_in(text):
 @pytest.mark.parametrize("text,country", [
     ("our Melbourne branch needs the billing line", "au"), ("我们公司在温哥华", "ca"), ("an American subsidiary", "us"),
     ("深圳的办公室", "cn"), ("we're a Munich-based firm", "de"), ("倫敦辦公室", "uk"), ("Canadian admin here", "ca"),
+    # states and provinces, and a place name that is one letter from a country ("Columbia", "Colombia")
+    ("we're in Texas", "us"), ("our British Columbia office", "ca"), ("新南威尔士的分公司", "au"),
+    ("yo whats the aus number", "au"), ("加州的团队", "us"),
 ])
 def test_a_demonym_or_city_names_its_country(text, country):
     assert countries_in(text) == [country]

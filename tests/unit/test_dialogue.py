@@ -42,6 +42,8 @@ def test_what_to_ask():
     assert to_ask("handoff", route(product="m365", cloud="china_21v"), {"product": "m365", "cloud": "china_21v"}) == ["severity"]
     assert to_ask("handoff", route(product="m365", cloud="china_21v"), {"product": "m365"}, has_problem=True) == []
     assert to_ask("languages", route(), {}) == []
+    # Business Central's requests are opened with the partner: the hand-off needs no severity
+    assert to_ask("handoff", route(product="d365_bc"), {"product": "d365_bc"}) == []
 
 
 def test_query_of_skips_empty_values():
@@ -142,6 +144,8 @@ def _values(text):
     ("and the billing phone number in Canada?", False),      # asks for a part
     ("how do I link Premier in LCS", False),
     ("thanks", False),                                        # no value at all
+    ("not the 21Vianet one - we're a US company", True),
+    ("我们公司在多伦多", True),
 ])
 def test_a_message_that_only_gives_new_values_is_a_follow_up(text, follow_up):
     from actions.dialogue import is_value_follow_up

@@ -26,6 +26,18 @@ def ents(text):
     ("臺灣的帳單電話", [("country", "tw", None), ("support_type", "billing", None)]),
     ("how do I link our Premier contract in LCS", [("plan", "premier", None), ("product", "d365_fo", None)]),
     ("what about down under?", [("country", "au", None)]),
+    # "subscription" is billing, except among other support plans
+    ("subscription renewal", [("support_type", "billing", None), ("support_type", "billing", None)]),
+    ("Subscription, ProDirect or Premier?", [("plan", "subscription", None), ("plan", "prodirect", None),
+                                             ("plan", "premier", None)]),
+    ("D365 subscription-level support", [("product", "d365", None), ("plan", "subscription", None)]),
+    ("O365 德国版：德国境内打哪个？其他 EEA 国家呢？",
+     [("product", "m365", None), ("cloud", "germany", None), ("country", "de", None), ("country", "eea", None)]),
+    ("Customer Service or Finance and Operations", [("product", "d365_ce", None), ("product", "d365_fo", None)]),
+    ("call customer service", []),                                   # ordinary words, not the app
+    ("F&O 关键和非关键问题", [("product", "d365_fo", None), ("severity", "non_critical", None),
+                          ("severity", "critical", None)]),          # paired with 非关键, 关键 is the level
+    ("关键是要快", []),
     ("O365 support phone - the global one, not the 21Vianet one",
      [("product", "m365", None), ("cloud", "worldwide", None), ("cloud", "china_21v", "negated")]),
     ("we're not on 21Vianet", [("cloud", "china_21v", "negated")]),                  # ruled out alone

@@ -51,6 +51,12 @@ def entities(text):
     # a languages question that asks no language question
     ("ask_languages", "全球版的 Business Central 在哪里提交请求？不是中国区的", "ask_portal"),
     ("ask_languages", "世纪互联的 Office 365 支持有哪些语言？", None),
+    # a request for the reply language is no question about support languages
+    ("nlu_fallback", "中文再说一遍", "switch_language"),
+    ("ask_languages", "我英文不太好，中文说一下", "switch_language"),
+    ("ask_languages", "ok back to English now - and Canada?", "inform"),      # the switch, and a follow-up
+    ("ask_languages", "do engineers speak English or Chinese?", None),
+    ("describe_problem", "not the 21Vianet one - we're a US company", "inform"),       # only values: no problem
 ])
 def test_a_named_value_decides_only_a_fallback_or_a_plain_no(intent, text, expected):
     assert repaired_intent(intent, entities(text), text) == expected
@@ -76,6 +82,9 @@ def test_a_fallback_the_classifier_leaned_to_read_as_out_of_scope_stays_a_fallba
      [("ask_phone", 0.4), ("ask_portal", 0.2)], "ask_plans"),
     ("is Severity A only for complete outages or does it cover other stuff too",
      [("ask_preview", 0.24), ("ask_how_to_file", 0.13)], "inform"),
+    # only values (one ruled out) and words about who we are: a value, whatever the unsure guess
+    ("not the 21Vianet one - we're a US company", [("describe_problem", 0.35), ("ask_plans", 0.19)], "inform"),
+    ("我们公司在多伦多", [("ask_hours", 0.3), ("ask_phone", 0.1)], "inform"),
 ])
 def test_a_fallback_that_names_a_value(text, ranking, expected):
     assert repaired_intent("nlu_fallback", entities(text), text, ranking) == expected

@@ -46,6 +46,9 @@ def test_single_letter_codes_do_not_count_as_english_words():
     ("could you say that in Chinese, our director doesn't read English", "zh", False),
     ("用中文说一遍，同事看不懂英文", "zh", False),
     ("can you give me that in Chinese? the boss can't read English", "zh", False),
+    # without 用 or "switch": the language and a verb of saying it again, or "back to"
+    ("中文再说一遍", "zh", False), ("我英文不太好，中文说一下", "zh", False), ("英文回复就行", "en", False),
+    ("ok back to English now - and Canada?", "en", True),
 ])
 def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_asks(text, lang, more):
     code, start, end = reply_request(text)
@@ -56,6 +59,7 @@ def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_as
 @pytest.mark.parametrize("text", [
     "Do the engineers speak Chinese?", "Is Exchange support offered in English only?", "工程师会说中文吗",
     "技术支持可以用中文沟通吗", "Which languages can a Sev A case be handled in?", "有没有英文的支持",
+    "有中文说明吗", "中文回复的支持几点有",
 ])
 def test_a_question_about_support_languages_is_not_a_request_for_the_reply_language(text):
     assert reply_request(text) is None

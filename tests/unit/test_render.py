@@ -54,6 +54,14 @@ def test_no_fact_instead_of_a_guess():
     assert reply.response == "utter_no_fact"
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_level_that_does_not_exist_is_explained_not_called_unknown(lang):
+    """Billing at 21Vianet has no Severity A: the severity notes say so, not "my sources don't say"."""
+    reply = r(lang).response(route(product="m365", cloud="21v", support_type="billing", severity="a", now=NOW))
+    assert reply.response == "utter_answer_severity"
+    assert "o365_21v_sev_a_conditions" in reply.variables["notes_used"]
+
+
 def test_english_replies_hold_no_chinese():
     reply = r("en").phone(route(product="m365", cloud="21v", now=NOW))
     text = " ".join(str(v) for v in reply.variables.values())
