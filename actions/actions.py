@@ -199,6 +199,11 @@ class ValidateRouteForm(FormValidationAction):
             topic, state = answerable, state_of(tracker, answerable)
         # only what changes: every event is re-read and re-featurised on each later turn
         events: List[EventType] = ([SlotSet("topic", topic)] if topic != tracker.get_slot("topic") else []) + state.resets
+        unknown = next((p.value for p in state.route.problems if p.code == "unknown_value" and p.dim == "product"), None)
+        if unknown:
+            # "Azure 中国区的电话": what is covered, not the numbers of the products that are
+            send(dispatcher, Reply("utter_unknown_value", {"value": unknown}))
+            return events + [SlotSet("product", None), SlotSet("clarify_attempts", 0.0), SlotSet("requested_slot", None)]
         problem = tracker.get_slot("problem")
         if intent == "describe_problem" and topic == "handoff":
             events += _triage_for_handoff(dispatcher, tracker, state)
@@ -263,7 +268,8 @@ class AskSlotAction(SafeAction, ABC):
                                             {e.get("entity"): e.get("value") for e in latest.get("entities") or []
                                              if not e.get("role")}))
         retry = int(tracker.get_slot("clarify_attempts") or 0) > 0
-        send(dispatcher, state.renderer.ask(self.slot, candidates_for(state, self.slot), retry))
+        send(dispatcher, state.renderer.ask(self.slot, candidates_for(state, self.slot), retry,
+                                            state.route if state.topic == "handoff" else None))
         return []
 
 

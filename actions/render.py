@@ -475,11 +475,16 @@ class Renderer:
                                              "filing": self.filing_block(route), "proposed": level_id}, buttons)
 
     # ------------------------------------------------------------------------------------ clarifying
-    def ask(self, slot: str, candidates: Sequence[str], retry: bool) -> Reply:
+    def ask(self, slot: str, candidates: Sequence[str], retry: bool, route: Optional[Route] = None) -> Reply:
+        """The clarifying question for `slot`. Asking the severity for a hand-off, where to open the request
+        comes first when it is known: the user may file it without answering."""
         buttons = []
         for value in candidates:
             title = self.short_name(slot, value)
             if slot == "country" and value == "cn":
                 title += f" ({self.name('cloud', 'china_21v')})" if self.lang == "en" else f"（{self.name('cloud', 'china_21v')}）"
             buttons.append({"title": title, "payload": "/inform" + json.dumps({slot: value}, ensure_ascii=False)})
-        return Reply(f"utter_ask_{slot}", {"retry": self.t("retry") if retry else ""}, buttons)
+        variables = {"retry": self.t("retry") if retry else ""}
+        if slot == "severity":
+            variables["filing"] = self.filing_block(route) if route is not None else ""
+        return Reply(f"utter_ask_{slot}", variables, buttons)

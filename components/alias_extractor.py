@@ -108,6 +108,10 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
         if id(m) in negated and m.dim in plain_dims or id(m) in alone:
             entity["role"] = NEGATED
         entities.append(entity)
+    # a product the documents do not cover keeps its own name as the value: the router reports it unknown
+    entities += [{"entity": "product", "value": text[start:end], "start": start, "end": end, "confidence_entity": 1.0}
+                 for start, end in vocab.not_covered(text)
+                 if not any(m.start < end and start < m.end for m in mentions)]
     entities += _listed_levels(text, [m for m in mentions if m.dim == "severity"])
     entities += [{"entity": "severity", "value": "critical", "start": m.start(), "end": m.end(), "confidence_entity": 1.0}
                  for m in _CRITICAL_PAIRED.finditer(text)

@@ -117,6 +117,8 @@ _REPLY_REQUEST = re.compile(
         rf"^\W*(?:请|麻烦)?(?:用|in\s+)?{_LANG}\s*(?:please|pls|plz|呢|吧|回复|回答|版)?\W*$",
         rf"\bin\s+{_LANG}\s*(?:please|pls|plz)\b",
         rf"(?:请|麻烦)(?:用|以){_LANG}(?=\s*(?:[,，。.:：;；!！?？]|$))",
+        # a leading "用中文：…" / "In English: …" before the question
+        rf"^\W*(?:用|以|in\s+){_LANG}(?=\s*[,，:：;；\-–—])",
     ]),
     re.IGNORECASE,
 )

@@ -65,11 +65,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self.engine = sqlite_engine(self.engine.url)
             self.sessionmaker = sqlalchemy.orm.session.sessionmaker(bind=self.engine)
         self.cache_size = int(cache_size)
+        self._last_id_sql = sqlalchemy.text(f"SELECT max(id) FROM {self.SQLEvent.__tablename__} WHERE sender_id = :sender_id")
         self._cache: "OrderedDict[Text, List]" = OrderedDict()
 
     def _last_id(self, session: Any, sender_id: Text) -> Optional[int]:
-        return session.execute(sqlalchemy.select(sqlalchemy.func.max(self.SQLEvent.id))
-                               .where(self.SQLEvent.sender_id == sender_id)).scalar()
+        # plain SQL: the ORM select took five times as long to build as the indexed query took to run
+        return session.execute(self._last_id_sql, {"sender_id": sender_id}).scalar()
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         cached = self._cache.get(sender_id)

@@ -450,7 +450,7 @@ class _Loader:
 
         facts = Facts(self.documents, section_titles_zh, self.vocab, self.regions, inferences, phones, no_phone,
                       tuple(portals), links, hours, tuple(business_hours), schemes, responses, tuple(langs), meta,
-                      notes, conflicts)
+                      notes, conflicts, _str_list(raw, "not_covered", "facts"))
         _check_references(facts)
         return facts
 

@@ -272,6 +272,7 @@ class Facts:
     language_meta: Mapping[str, object]
     notes: Mapping[str, Note]
     conflicts: Mapping[str, Conflict]
+    not_covered: Tuple[str, ...] = ()              # product names the documents do not cover ("Azure")
 
     def term(self, kind: str, term_id: str) -> Term:
         return self.vocab[kind][term_id]

@@ -113,6 +113,13 @@ class Vocabulary:
         self._entries = entries
         self._pattern = re.compile("|".join(f"({_alias_pattern(a, cs)})" for a, _, _, cs in entries), re.IGNORECASE)
         self._recent: "OrderedDict[Tuple[str, bool], Tuple[Mention, ...]]" = OrderedDict()
+        names = sorted(facts.not_covered, key=len, reverse=True)
+        self._not_covered = re.compile("(?:" + "|".join(_alias_pattern(n, False) for n in names) + ")"
+                                       r"(?!\s*(?:AD|Active\s+Directory)\b)", re.IGNORECASE) if names else None
+
+    def not_covered(self, text: str) -> List[Tuple[int, int]]:
+        """Spans of `text` that name a product the documents do not cover ("Azure"; not "Azure AD")."""
+        return [m.span() for m in self._not_covered.finditer(normalize(text))] if self._not_covered else []
 
     def find(self, text: str, fuzzy: bool = True) -> List[Mention]:
         """All non-overlapping mentions in `text`, left to right, longest alias first at each position.
@@ -186,7 +193,7 @@ class Vocabulary:
         product groups): a trained model whose tokens were masked with this vocabulary is stale when it
         changes."""
         groups = sorted((tid, sorted(t.members)) for tid, t in self.facts.vocab["products"].items() if t.is_group)
-        data = json.dumps([self._entries, self._brand_words, groups], ensure_ascii=False)
+        data = json.dumps([self._entries, self._brand_words, groups, self.facts.not_covered], ensure_ascii=False)
         return hashlib.sha256(data.encode()).hexdigest()
 
     def aliases(self, dim: str, value: str) -> Tuple[str, ...]:

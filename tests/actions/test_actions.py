@@ -283,3 +283,26 @@ def test_a_cloud_implied_by_the_product_stays_one_implied_by_the_country_does_no
     _, events = answer(tracker("US number for Office 365", "ask_phone", [("product", "m365"), ("country", "us")],
                                topic="phone", product="m365", country="us"))
     assert slot(events, "cloud") == "unset"
+
+
+@pytest.mark.parametrize("text,lang", [("Azure 中国区的技术支持电话多少", "zh"), ("GitHub support hours?", "en")])
+def test_a_product_the_documents_do_not_cover_gets_no_other_products_facts(text, lang):
+    product = "Azure" if "Azure" in text else "GitHub"
+    msgs, events = answer(tracker(text, "ask_phone", [("product", product), ("cloud", "china_21v")],
+                                  product=product, cloud="china_21v"))
+    assert [m["response"] for m in msgs] == ["utter_unknown_value"] and msgs[0]["value"] == product
+    assert slot(events, "product") is None                   # the next question starts without it
+
+
+def test_bare_business_central_gets_the_partner_answer_instead_of_a_topic_menu():
+    msgs, _ = answer(tracker("BC", "inform", [("product", "d365_bc")], product="d365_bc"))
+    assert msgs[0]["response"] == "utter_answer_portal" and "bc_partners_only" in msgs[0]["notes_used"]
+
+
+def test_asking_the_severity_for_a_handoff_says_where_to_file_first():
+    from actions.actions import ActionAskSeverity
+    msgs, _ = run(ActionAskSeverity(), tracker("财务和运营，世纪互联运营的那个", "inform", [("product", "d365_fo")],
+                                               topic="handoff", product="d365_fo", cloud="china_21v"))
+    assert msgs[0]["response"] == "utter_ask_severity" and "lcs.dynamics.cn" in msgs[0]["filing"]
+    msgs, _ = run(ActionAskSeverity(), tracker("sev?", "inform", topic="triage"))
+    assert msgs[0]["filing"] == ""                                  # not a hand-off: the question alone

@@ -38,6 +38,9 @@ def ents(text):
     ("F&O 关键和非关键问题", [("product", "d365_fo", None), ("severity", "non_critical", None),
                           ("severity", "critical", None)]),          # paired with 非关键, 关键 is the level
     ("关键是要快", []),
+    # a product the documents do not cover is named by its own name (the router reports it unknown)
+    ("Azure 中国区的电话", [("cloud", "china_21v", None), ("product", "Azure", None)]),
+    ("Azure AD sign-in fails on M365", [("product", "m365", None)]),
     ("O365 support phone - the global one, not the 21Vianet one",
      [("product", "m365", None), ("cloud", "worldwide", None), ("cloud", "china_21v", "negated")]),
     ("we're not on 21Vianet", [("cloud", "china_21v", "negated")]),                  # ruled out alone

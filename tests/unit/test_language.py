@@ -49,6 +49,7 @@ def test_single_letter_codes_do_not_count_as_english_words():
     # without 用 or "switch": the language and a verb of saying it again, or "back to"
     ("中文再说一遍", "zh", False), ("我英文不太好，中文说一下", "zh", False), ("英文回复就行", "en", False),
     ("ok back to English now - and Canada?", "en", True),
+    ("用中文：美国 M365 支持电话", "zh", True), ("In English: 世纪互联的电话", "en", True),
 ])
 def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_asks(text, lang, more):
     code, start, end = reply_request(text)

@@ -51,6 +51,18 @@ def test_action_calls_carry_the_recent_turns_and_the_same_state():
     assert action._action_call_format(short, domain)["tracker"]["events"] == short.current_state(EventVerbosity.ALL)["events"]
 
 
+@pytest.mark.parametrize("value", [
+    {"tracker": {"latest_message": {"text": "世纪互联的电话", "intent": {"confidence": 0.97}}, "events": [None, 1.5e-7]}},
+    {1: "a key that is no string"}, {"big": 2 ** 70},
+])
+def test_the_payload_json_reads_back_as_json_dumps_reads(value):
+    import json
+    import numpy as np
+    assert json.loads(speedups.json_dumps(value)) == json.loads(json.dumps(value))
+    assert json.loads(speedups.json_dumps({"c": np.float32(0.5)})) == {"c": 0.5}
+    assert json.loads(speedups.json_dumps([float("inf")])) == [None]     # the one difference: standard JSON
+
+
 def random_conversation(rng, domain):
     """Events as a live conversation could hold them: listens, messages with intents and entities, slot
     events, the form's activation and happy-path runs, rejections, reverts, restarts and new sessions."""
