@@ -17,9 +17,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked, is_value_follow_up,
-                              merge_dims, notes_answering, notes_for_every_candidate, product_of_notes, query_of, to_ask,
-                              topic_for, topic_with_an_answer, values_named_twice)
+from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked, asks_if_same,
+                              is_value_follow_up, merge_dims, notes_answering, notes_for_every_candidate,
+                              product_of_notes, query_of, to_ask, topic_for, topic_with_an_answer, values_named_twice)
 from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
 from actions.policy.schedule import utc_now
@@ -199,11 +199,11 @@ class ValidateRouteForm(FormValidationAction):
             topic, state = answerable, state_of(tracker, answerable)
         # only what changes: every event is re-read and re-featurised on each later turn
         events: List[EventType] = ([SlotSet("topic", topic)] if topic != tracker.get_slot("topic") else []) + state.resets
-        unknown = next((p.value for p in state.route.problems if p.code == "unknown_value" and p.dim == "product"), None)
-        if unknown:
+        other = [e.get("value") for e in entities if e.get("entity") == "other_product"]
+        if other and topic not in NOTE_TOPICS and not any(e.get("entity") == "product" for e in entities):
             # "Azure 中国区的电话": what is covered, not the numbers of the products that are
-            send(dispatcher, Reply("utter_unknown_value", {"value": unknown}))
-            return events + [SlotSet("product", None), SlotSet("clarify_attempts", 0.0), SlotSet("requested_slot", None)]
+            send(dispatcher, Reply("utter_unknown_value", {"value": other[0]}))
+            return events + [SlotSet("clarify_attempts", 0.0), SlotSet("requested_slot", None)]
         problem = tracker.get_slot("problem")
         if intent == "describe_problem" and topic == "handoff":
             events += _triage_for_handoff(dispatcher, tracker, state)
@@ -341,12 +341,34 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     states = [state.with_values(**{dim: v}) for v in values] if dim else [state]
     if any(to_ask(state.topic, s.route, s.dims) for s in states):
         states = [state]
+    facts = []
     for one in states:
         for topic in topics:
             if topic == state.topic or not to_ask(topic, one.route, one.dims):
                 if len(topics) > 1:
                     one = detail_of_another_question_dropped(one, topic)
+                before = len(dispatcher.messages)
                 answer(dispatcher, dataclasses.replace(one, topic=topic), slots)
+                if topic == state.topic:
+                    facts.append(the_fact(dispatcher.messages[before:]))
+    if len(states) > 1 and asks_if_same(text) and all(facts):
+        r = state.renderer
+        named = r.join(r.name(dim, v) for v in values)
+        if len(set(facts)) == 1:
+            send(dispatcher, Reply("utter_same_for_both", {"values": named, "fact": facts[0]}))
+        else:
+            send(dispatcher, Reply("utter_not_the_same", {"values": named}))
+
+
+def the_fact(messages: List[Dict[str, Any]]) -> str:
+    """What one answer says, to compare two: its numbers, else its first line ("" when it answered nothing)."""
+    for m in messages:
+        if m.get("numbers"):
+            return ", ".join(m["numbers"])
+        lines = (m.get("lines") or "").strip().splitlines()
+        if lines and m.get("response") != "utter_no_fact":
+            return lines[0].lstrip("• ").strip()
+    return ""
 
 
 def detail_of_another_question_dropped(state: State, topic: str) -> State:

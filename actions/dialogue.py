@@ -128,6 +128,14 @@ def values_named_twice(message_entities: Iterable[Mapping[str, Any]]) -> Tuple[O
     return None, []
 
 
+_SAME = re.compile(r"\b(same|identical|different|differ|differs|difference)\b|同一|一样|相同|不同|区别|差别|有差异", re.IGNORECASE)
+
+
+def asks_if_same(text: Optional[str]) -> bool:
+    """Whether a question about two values asks if the answer is the same ("美国和加拿大的电话是同一个吗")."""
+    return bool(text and _SAME.search(text))
+
+
 # A new question that names what it is about starts afresh on these, unless it names them too.
 DETAIL_DIMS = ("support_type", "severity", "plan")
 

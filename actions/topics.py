@@ -58,8 +58,9 @@ PART_CUES: Dict[str, str] = {
              r"|\b(support|phone|help|contact|presales|pre-sales|sales|billing|tech|technical)\s*lines?\b|\bhelpdesk\b"
              r"|\bcontact\b(?!\s+(form|us)\b)"
              r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|(怎么|如何)联系|联系方式|联系谁|找谁|" + PERSON_CUE,
-    "hours": r"\b(hours|hrs|opening|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
+    "hours": r"\b(hours|hrs|opening(?!\s+(?:(?:a|an|the|my|our|this|new)\s+)*(?:ticket|case|request|incident|sr)s?\b)|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
              r"|24/7|24x7|7x24|weekends?|saturdays?|sundays?|holidays?|what time|around the clock|round the clock)\b"
+             r"|\bwhen\s+(is|are|can|do|does)\b.{0,40}\b(available|open|reachable|staffed)\b"
              r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
     "portal": r"\b(portal|website|url|online)\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"

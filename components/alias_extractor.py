@@ -108,8 +108,9 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
         if id(m) in negated and m.dim in plain_dims or id(m) in alone:
             entity["role"] = NEGATED
         entities.append(entity)
-    # a product the documents do not cover keeps its own name as the value: the router reports it unknown
-    entities += [{"entity": "product", "value": text[start:end], "start": start, "end": end, "confidence_entity": 1.0}
+    # a product the documents do not cover ("Azure"): its own entity, which no slot takes; a routing question
+    # about it gets "I don't know" (actions), a question about its documents the resources note
+    entities += [{"entity": OTHER_PRODUCT, "value": text[start:end], "start": start, "end": end, "confidence_entity": 1.0}
                  for start, end in vocab.not_covered(text)
                  if not any(m.start < end and start < m.end for m in mentions)]
     entities += _listed_levels(text, [m for m in mentions if m.dim == "severity"])
@@ -131,6 +132,7 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
 
 
 _LANGUAGE = None
+OTHER_PRODUCT = "other_product"
 
 
 _recent: "OrderedDict[tuple, List[Dict[str, Any]]]" = OrderedDict()

@@ -111,7 +111,8 @@ _REPLY_REQUEST = re.compile(
         r"(?:一下)?(?:吧|吗|好吗|可以吗|呢)?",
         # without 用: "中文再说一遍", "英文回复一下" (a verb of saying again, so "中文说明" is not one)
         rf"{_LANG}(?:再说一遍|再说一次|再讲一遍|说一遍|讲一遍|重复一遍|重复一下|说一下|讲一下|回答|回复|答复|解释一下)(?!的)",
-        rf"(?:请|麻烦|可以|能不能|能否)?(?:换成|换|改成|改用|切换到|切换成|切换为|翻译成|翻成|转成){_LANG}(?:吧|吗|好吗|可以吗)?",
+        # not "把这句翻成英文" (translate a text of the user's: a task, not the reply's language)
+        rf"(?<!把)(?<!把这句)(?<!把這句)(?<!把这段)(?<!把它)(?:请|麻烦|可以|能不能|能否)?(?:换成|换|改成|改用|切换到|切换成|切换为|翻译成|翻成|转成){_LANG}(?:吧|吗|好吗|可以吗)?",
         rf"(?:^|(?<=请)|(?<=麻烦))(?:说|讲){_LANG}(?:吧|好吗)?",
         # the language alone, or "in English please": "english pls", "中文呢？", "用中文", "Chinese please"
         rf"^\W*(?:请|麻烦)?(?:用|in\s+)?{_LANG}\s*(?:please|pls|plz|呢|吧|回复|回答|版)?\W*$",

@@ -167,10 +167,13 @@ class Vocabulary:
         return "".join(pieces), positions
 
     def _brand_fix(self, word: str) -> Optional[str]:
-        if len(word) < 6 or word in self._known_words:
+        """The brand word one typo away from `word` ("ofice", "micrsoft"), sharing its first letter. Words
+        of five letters count when the brand word is longer (a letter left out: "ofice" for "office")."""
+        if len(word) < 5 or word in self._known_words:
             return None
         for target in self._brand_words:
-            if target[0] == word[0] and not target.startswith(word) and _one_edit(word, target):
+            if target[0] == word[0] and not target.startswith(word) and _one_edit(word, target) and \
+                    (len(word) >= 6 or len(target) > len(word)):
                 return target
         return None
 

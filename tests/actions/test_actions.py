@@ -288,10 +288,15 @@ def test_a_cloud_implied_by_the_product_stays_one_implied_by_the_country_does_no
 @pytest.mark.parametrize("text,lang", [("Azure 中国区的技术支持电话多少", "zh"), ("GitHub support hours?", "en")])
 def test_a_product_the_documents_do_not_cover_gets_no_other_products_facts(text, lang):
     product = "Azure" if "Azure" in text else "GitHub"
-    msgs, events = answer(tracker(text, "ask_phone", [("product", product), ("cloud", "china_21v")],
-                                  product=product, cloud="china_21v"))
+    msgs, events = answer(tracker(text, "ask_phone", [("other_product", product), ("cloud", "china_21v")],
+                                  topic="phone", cloud="china_21v"))
     assert [m["response"] for m in msgs] == ["utter_unknown_value"] and msgs[0]["value"] == product
-    assert slot(events, "product") is None                   # the next question starts without it
+    assert slot(events, "product") == "unset"                # no slot takes it
+
+
+def test_a_question_about_the_documents_of_an_uncovered_product_gets_the_note_that_names_them():
+    msgs, _ = answer(tracker("Azure 中文文档在哪", "ask_resources", [("other_product", "Azure")], topic="resources"))
+    assert msgs[0]["response"] == "utter_answer_resources" and "ce_21v_azure_docs" in msgs[0]["notes_used"]
 
 
 def test_bare_business_central_gets_the_partner_answer_instead_of_a_topic_menu():
@@ -306,3 +311,21 @@ def test_asking_the_severity_for_a_handoff_says_where_to_file_first():
     assert msgs[0]["response"] == "utter_ask_severity" and "lcs.dynamics.cn" in msgs[0]["filing"]
     msgs, _ = run(ActionAskSeverity(), tracker("sev?", "inform", topic="triage"))
     assert msgs[0]["filing"] == ""                                  # not a hand-off: the question alone
+
+
+@pytest.mark.parametrize("text,entities,same,fact", [
+    ("美国和加拿大的 m365 支持电话是同一个吗", [("country", "us"), ("country", "ca")], True, "1 800 865 9408"),
+    ("is the UK number the same as the US one?", [("country", "uk"), ("country", "us")], False, None),
+])
+def test_asked_whether_two_answers_are_the_same_it_says_so(text, entities, same, fact):
+    msgs, _ = answer(tracker(text, "ask_phone", [("product", "m365")] + entities, topic="phone", product="m365",
+                             country=entities[0][1]))
+    assert [m["response"] for m in msgs][:2] == ["utter_answer_phone"] * 2
+    assert msgs[-1]["response"] == ("utter_same_for_both" if same else "utter_not_the_same")
+    assert fact is None or msgs[-1]["fact"] == fact
+
+
+def test_two_values_without_asking_whether_they_are_the_same_get_no_comparison():
+    msgs, _ = answer(tracker("US and Canada M365 numbers?", "ask_phone", [("product", "m365"), ("country", "us"),
+                             ("country", "ca")], topic="phone", product="m365", country="us"))
+    assert [m["response"] for m in msgs] == ["utter_answer_phone"] * 2

@@ -210,6 +210,12 @@ def test_a_notes_question_the_documents_do_not_answer_asks_the_part_its_words_as
     ("what's the highest severity for a billing case?", ["severity"]),
     ("is technical support there 24 hours a day?", ["hours"]),
     ("SharePoint 网站打不开了", []),                                   # a site, not the portal
+    ("what should we check before opening a ticket?", []),            # opening a ticket: no opening hours
+    ("what are the opening hours for billing?", ["hours"]),
+    ("got a question about an invoice, when is billing support available?", ["hours"]),
+    ("the presales line, and how fast is the first response?", ["phone", "response"]),
+    ("世纪互联 O365 的 B 级到底指啥？几点到几点处理？", ["severity", "hours"]),
+    ("售前怎么联系？", ["phone"]), ("我们网站挂了，该怎么报？", ["portal"]), ("怎么报价", []),
 ])
 def test_cue_words_find_what_is_asked(text, parts):
     from actions.topics import asked_parts

@@ -60,7 +60,7 @@ def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_as
 @pytest.mark.parametrize("text", [
     "Do the engineers speak Chinese?", "Is Exchange support offered in English only?", "工程师会说中文吗",
     "技术支持可以用中文沟通吗", "Which languages can a Sev A case be handled in?", "有没有英文的支持",
-    "有中文说明吗", "中文回复的支持几点有",
+    "有中文说明吗", "中文回复的支持几点有", "帮我把这句翻成英文：明天下午开会",     # a text to translate: a task
 ])
 def test_a_question_about_support_languages_is_not_a_request_for_the_reply_language(text):
     assert reply_request(text) is None
