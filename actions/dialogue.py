@@ -10,8 +10,8 @@ from actions.policy import Query, Route, default_router
 from actions.policy.model import DIMS, Note, Phone
 from actions.policy.note_search import note_index, strong
 from actions.policy.vocab import normalize
-from actions.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_question,
-                            without_part_cues)
+from actions.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_definition,
+                            asks_question, without_part_cues)
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
 INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
@@ -35,10 +35,16 @@ _FOLLOW_UP_WORDS = re.compile(
     re.IGNORECASE)
 
 
+# A message that opens by correcting itself ("sorry, correction - ...", "说错了，是 B 级，业务还能凑合跑")
+# changes the values of the question in hand, whatever reason or description follows.
+_CORRECTION = re.compile(r"^\W*(?:(?:sorry|oops|no)\W+)?(?:correction|i meant|i mean|meant to say|my mistake|my bad)\b"
+                         r"|^\W*(?:说错了|搞错了|写错了|打错了|更正一下|更正|纠正一下|我说错了|不好意思说错了)", re.IGNORECASE)
+
+
 def is_value_follow_up(text: Optional[str], entities: Iterable[Mapping[str, Any]]) -> bool:
     """Whether a message only gives new values for the question in hand: once the values it names are taken
-    out, nothing but follow-up words is left (no new question). Entity offsets are those of the normalised
-    text, as the extractor gives them."""
+    out, nothing but follow-up words is left (no new question), or it opens by correcting itself and asks
+    for no other routing part. Entity offsets are those of the normalised text, as the extractor gives them."""
     if not text:
         return False
     text = normalize(text[:300])
@@ -46,6 +52,8 @@ def is_value_follow_up(text: Optional[str], entities: Iterable[Mapping[str, Any]
                    if e.get("entity") in DIMS and e.get("end", 0) > e.get("start", 0))
     if not spans:
         return False
+    if _CORRECTION.search(text) and not asked_parts(text, questions_only=True):
+        return True
     rest, cursor = [], 0
     for start, end in spans:
         rest.append(text[cursor:start])
@@ -200,6 +208,12 @@ def notes_for_every_candidate(route: Route, topic: str, text: Optional[str]) -> 
     missing = route.part(ROUTE_PART[topic]).missing if topic in ROUTE_PART else None
     if missing is None:
         return []
+    if topic != "severity" and asks_definition(text):
+        # a term one product's page defines ("what does initial response time measure?"): its notes, labelled
+        # with that product, rather than asking which product (severity levels differ by product: asked)
+        defined = matched_notes(route, text, NAMING_NOTE)
+        if defined:
+            return defined
     # a note must match what the message says besides asking for the part ("number", "hours")
     matched = matched_notes(route, without_part_cues(text), NAMING_NOTE) if text else []
     uncovered = set(missing.candidates)

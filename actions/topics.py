@@ -74,6 +74,10 @@ PART_CUES: Dict[str, str] = {
                 r"|几级|(什么|哪个|哪一个?|哪种|哪一)(严重)?(级别|等级|程度)|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)"
                 r"|(级|级别|等级).{0,4}(指啥|指什么|指的是|啥意思|是啥)",
 }
+# Asking what a term means ("what does 'initial response time' measure?", "初始响应时间是怎么定义的").
+DEFINITION_CUE = (r"\bwhat\s+(does|do|is)\b.{0,60}\b(mean|means|measure|measures|refer to|stand for)\b"
+                  r"|\bdefin(e|ed|es|ition)\b|\bmeaning of\b|怎么定义|如何定义|定义是|的定义|是什么意思|啥意思|指的是什么|是指什么|含义")
+_DEFINITION = re.compile(DEFINITION_CUE, re.IGNORECASE)
 _CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in PART_CUES.items()}
 _PERSON = re.compile(PERSON_CUE, re.IGNORECASE)
 
@@ -134,3 +138,8 @@ MENU = tuple(t for t in TOPICS if t.menu)
 # Note topics the renderer adds to other answers: to a part's rows, the hand-off, or every answer (general).
 ATTACHED_NOTE_TOPICS = ("phone", "portal", "response", "severity", "24x7", "contact", "contact_sev_a",
                         "handoff", "general")
+
+
+def asks_definition(text: Optional[str]) -> bool:
+    """Whether a message asks what a term means rather than for its value."""
+    return bool(text and _DEFINITION.search(normalize(text[:2000])))

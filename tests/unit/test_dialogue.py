@@ -146,6 +146,10 @@ def _values(text):
     ("thanks", False),                                        # no value at all
     ("not the 21Vianet one - we're a US company", True),
     ("我们公司在多伦多", True),
+    # a correction first: whatever reason or description follows
+    ("说错了，是 B 级，业务还能凑合跑", True),
+    ("sorry, correction - we bought Premier last month, so what is it for Premier?", True),
+    ("correction: Premier. and what's the portal?", False),            # asks for another part
 ])
 def test_a_message_that_only_gives_new_values_is_a_follow_up(text, follow_up):
     from actions.dialogue import is_value_follow_up
@@ -186,6 +190,11 @@ def test_a_question_the_classifier_missed_is_taken_from_the_note_it_matches(inte
     ("hours", dict(product="d365"), "what are the Dynamics 365 support hours?", set()),
     ("portal", dict(), "where do I open a ticket online?", set()),
     ("hours", dict(), "is technical support 24 hours a day?", set()),
+    # a term only one product's page defines: its notes, whatever product would be asked
+    ("response", dict(), "what does 'initial response time' actually measure?", {"d365_initial_response_definition"}),
+    ("response", dict(), "初始响应时间是怎么定义的", {"d365_initial_response_definition"}),
+    ("response", dict(), "response time?", set()),                      # a value is asked, not a meaning
+    ("severity", dict(), "what does Sev A mean?", set()),                 # levels differ by product: asked
 ])
 def test_a_note_that_holds_for_every_candidate_answers_without_asking(topic, dims, text, expected):
     from actions.dialogue import notes_for_every_candidate

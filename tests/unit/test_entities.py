@@ -42,6 +42,9 @@ def ents(text):
     ("Azure 中国区的电话", [("cloud", "china_21v", None), ("other_product", "Azure", None)]),
     ("Azure China docs", [("cloud", "china_21v", None)]),              # the 21Vianet cloud's own name
     ("Azure AD sign-in fails on M365", [("product", "m365", None)]),
+    ("国际版（非世纪互联）的 D365 Customer Service", [("cloud", "worldwide", None), ("cloud", "china_21v", "negated"),
+                                              ("product", "d365_ce", None)]),
+    ("除非世纪互联另有规定", [("cloud", "china_21v", None)]),             # 除非: "unless", no negation
     ("O365 support phone - the global one, not the 21Vianet one",
      [("product", "m365", None), ("cloud", "worldwide", None), ("cloud", "china_21v", "negated")]),
     ("we're not on 21Vianet", [("cloud", "china_21v", "negated")]),                  # ruled out alone
