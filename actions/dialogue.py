@@ -29,7 +29,7 @@ _FOLLOW_UP_WORDS = re.compile(
     r"|i|we|we're|were|are|am|is|it|it's|its|meant|mean|mean't|had|have|has|use|using|on|in|for|with|at|of|the|a|an|our|my"
     r"|one|ones|plan|plans|version|tenant|office|site|case|instance|please|pls|same|question|about|if|there|that|this"
     r"|because|moved|again|operated|run|hosted|by|hmm|um|uh|well|so|just|not|company|firm|org|organi[sz]ation|team"
-    r"|based|located|from|here|now|deployment|environment|setup|instance)\b"
+    r"|based|located|from|here|now|deployment|environment|setup|instance|would|could|be|been)\b|\bwhat(?=\s+(would|could|will|does)\b)"
     r"|那么|那|的话|还有|和|跟|与|如果|要是|换成|改成|不对|不是|搞错了|说错了|打错了|错了|我想问的是|我想问|我问的是|我说的是|应该是|其实是|其实|是|的"
     r"|我们|我|买的|用的|计划|版本|版|呢|吧|啊|呀|哦|嗯|再问|问下|一下|公司|在|位于|[\W_\d]",
     re.IGNORECASE)

@@ -66,7 +66,7 @@ PART_CUES: Dict[str, str] = {
     "portal": r"\b(portal|website|url|online)\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
               r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(log|file|raise|open|submit|create|lodge)\b"
               r"|哪里提交|在哪提交|开工单|提工单|提交工单|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)"
-              r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)",
+              r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)|(在哪|哪里|去哪|往哪)(儿)?提(?!供|到|前|醒|示)",
     "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon))\b|多久|多快|多长时间|响应|回复|回应",
     "severity": r"\bhow (severe|serious|bad)\b|\b(what|which) (sev|severity|level)\b|\bclassif(y|ied|ication)\b"
                 r"|\b(highest|max(imum)?|top)\s+(sev|severity|level)\b"

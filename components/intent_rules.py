@@ -95,6 +95,10 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
             if asked:
                 return BY_NAME[asked[0]].intent
             return None if guess == OUT_OF_SCOPE else "inform"
+    if intent == FALLBACK and not named & set(DIMS) and REPLY_LANGUAGE not in named:
+        asked = asked_parts(text)
+        if asked:                                   # "我想打电话找支持": the part its words ask for
+            return BY_NAME[asked[0]].intent
     # "i want a human", "我要人工客服，美国 Microsoft 365": the hotline, whatever else the words look like
     if intent in PERSON_MISREAD and asks_for_person(text) and not (intent == "ask_languages" and "language" in named):
         return BY_NAME["phone"].intent

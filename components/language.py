@@ -105,6 +105,8 @@ _REPLY_REQUEST = re.compile(
         rf"(?:(?:please|pls|plz|(?:can|could|would) (?:you|u)|can we|could we|let's|let us)\s+)?{_EN_VERB}(?:\s+(?:to me|again|please))?\s+(?:in|into)\s+{_LANG}",
         rf"(?:(?:please|pls|(?:can|could) (?:you|u))\s+)?(?:switch|change|go back|back|translate(?: (?:that|it|this))?)(?: the language)?(?: back)?\s+(?:to|into)\s+{_LANG}",
         rf"(?:^|(?<=please )|(?<=can you )|(?<=could you ))(?:speak|use)\s+{_LANG}",
+        # "english please, my colleague can't read chinese": the language first, then please
+        rf"^\W*{_LANG}\s+(?:please|pls|plz)\b",
         # Chinese: "请用中文回答", "用中文再说一遍", "能用中文说吗", "可以翻译成中文吗", "换成英文"
         rf"(?:请你?|麻烦你?|可以|可不可以|能不能|能否|你能|能)?(?:用|以){_LANG}(?:来)?"
         r"(?:再说一遍|再说一次|说一遍|再讲一遍|重复一遍|重复一下|回答|回复|答复|回我|跟我说|和我说|说|讲|解释|写)"
@@ -113,7 +115,8 @@ _REPLY_REQUEST = re.compile(
         rf"{_LANG}(?:再说一遍|再说一次|再讲一遍|说一遍|讲一遍|重复一遍|重复一下|说一下|讲一下|回答|回复|答复|解释一下)(?!的)",
         # not "把这句翻成英文" (translate a text of the user's: a task, not the reply's language)
         rf"(?<!把)(?<!把这句)(?<!把這句)(?<!把这段)(?<!把它)(?:请|麻烦|可以|能不能|能否)?(?:换成|换|改成|改用|切换到|切换成|切换为|翻译成|翻成|转成){_LANG}(?:吧|吗|好吗|可以吗)?",
-        rf"(?:^|(?<=请)|(?<=麻烦))(?:说|讲){_LANG}(?:吧|好吗)?",
+        # "说中文吧", "能不能说中文？", "你能讲英文吗": asked of the assistant (no one else is the subject)
+        rf"(?:^\W*|(?<=请)|(?<=麻烦)|(?<=你))(?:能不能|可不可以|可以|能否|能)?(?:说|讲){_LANG}(?:吧|好吗|吗|嘛)?(?!的|支持|服务)",
         # the language alone, or "in English please": "english pls", "中文呢？", "用中文", "Chinese please"
         rf"^\W*(?:请|麻烦)?(?:用|in\s+)?{_LANG}\s*(?:please|pls|plz|呢|吧|回复|回答|版)?\W*$",
         rf"\bin\s+{_LANG}\s*(?:please|pls|plz)\b",

@@ -150,6 +150,8 @@ def _values(text):
     ("说错了，是 B 级，业务还能凑合跑", True),
     ("sorry, correction - we bought Premier last month, so what is it for Premier?", True),
     ("correction: Premier. and what's the portal?", False),            # asks for another part
+    ("what would it be if we had Premier instead", True),
+    ("what is Premier?", False),                               # what the plan is, not the same question for it
 ])
 def test_a_message_that_only_gives_new_values_is_a_follow_up(text, follow_up):
     from actions.dialogue import is_value_follow_up
@@ -225,6 +227,7 @@ def test_a_notes_question_the_documents_do_not_answer_asks_the_part_its_words_as
     ("the presales line, and how fast is the first response?", ["phone", "response"]),
     ("世纪互联 O365 的 B 级到底指啥？几点到几点处理？", ["severity", "hours"]),
     ("售前怎么联系？", ["phone"]), ("我们网站挂了，该怎么报？", ["portal"]), ("怎么报价", []),
+    ("工单在哪提？技术支持几点到几点？", ["portal", "hours"]), ("在哪提供支持", []),
 ])
 def test_cue_words_find_what_is_asked(text, parts):
     from actions.topics import asked_parts

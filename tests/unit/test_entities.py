@@ -31,6 +31,7 @@ def ents(text):
     ("Subscription, ProDirect or Premier?", [("plan", "subscription", None), ("plan", "prodirect", None),
                                              ("plan", "premier", None)]),
     ("D365 subscription-level support", [("product", "d365", None), ("plan", "subscription", None)]),
+    ("D365 订阅版 Sev A 多久响应", [("product", "d365", None), ("plan", "subscription", None), ("severity", "a", None)]),
     ("O365 德国版：德国境内打哪个？其他 EEA 国家呢？",
      [("product", "m365", None), ("cloud", "germany", None), ("country", "de", None), ("country", "eea", None)]),
     ("Customer Service or Finance and Operations", [("product", "d365_ce", None), ("product", "d365_fo", None)]),

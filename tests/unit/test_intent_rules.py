@@ -23,6 +23,7 @@ def entities(text):
     ("deny", "no", None),                                   # a plain no stays a no
     ("deny", "no, not the UK", None),                       # a value ruled out is no value
     ("nlu_fallback", "asdfgh qwerty", None),                # nothing named: still not understood
+    ("nlu_fallback", "我想打电话找支持", "ask_phone"),        # nothing named, but it asks for a part
     ("ask_phone", "UK number for Microsoft 365", None),     # a question keeps its intent
     ("greet", "hi there, Office 365 here", None),
     ("ask_languages", "can engineers speak Chinese?", None),

@@ -50,6 +50,8 @@ def test_single_letter_codes_do_not_count_as_english_words():
     ("中文再说一遍", "zh", False), ("我英文不太好，中文说一下", "zh", False), ("英文回复就行", "en", False),
     ("ok back to English now - and Canada?", "en", True),
     ("用中文：美国 M365 支持电话", "zh", True), ("In English: 世纪互联的电话", "en", True),
+    ("english please, my colleague can't read chinese", "en", False), ("能不能说中文？", "zh", False),
+    ("你能讲英文吗", "en", False),
 ])
 def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_asks(text, lang, more):
     code, start, end = reply_request(text)
@@ -61,6 +63,7 @@ def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_as
     "Do the engineers speak Chinese?", "Is Exchange support offered in English only?", "工程师会说中文吗",
     "技术支持可以用中文沟通吗", "Which languages can a Sev A case be handled in?", "有没有英文的支持",
     "有中文说明吗", "中文回复的支持几点有", "帮我把这句翻成英文：明天下午开会",     # a text to translate: a task
+    "支持人员能说中文吗", "工程师能不能说中文", "能说中文的支持几点有",
 ])
 def test_a_question_about_support_languages_is_not_a_request_for_the_reply_language(text):
     assert reply_request(text) is None
