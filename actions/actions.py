@@ -17,9 +17,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked, asks_if_same,
-                              is_value_follow_up, merge_dims, notes_answering, notes_for_every_candidate,
-                              product_of_notes, query_of, to_ask, topic_for, topic_with_an_answer, values_named_twice)
+from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked,
+                              answered_by_general_notes, asks_if_same, is_value_follow_up, merge_dims,
+                              notes_answering, notes_for_every_candidate, product_of_notes, query_of, to_ask,
+                              topic_for, topic_with_an_answer, values_named_twice)
 from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
 from actions.policy.schedule import utc_now
@@ -307,7 +308,7 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         if problem.code == "unknown_value" and problem.dim == "product":
             send(dispatcher, Reply("utter_unknown_value", {"value": problem.value}))
     topic = state.topic
-    if topic is None and r.general_answer(route):
+    if topic is None and answered_by_general_notes(route):
         # Business Central: partners only, whatever would be asked next
         send(dispatcher, r.no_fact(route, "portal"))
     elif topic is None:
@@ -341,17 +342,18 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     states = [state.with_values(**{dim: v}) for v in values] if dim else [state]
     if any(to_ask(state.topic, s.route, s.dims) for s in states):
         states = [state]
+    compare = len(states) > 1 and asks_if_same(text)
     facts = []
     for one in states:
         for topic in topics:
             if topic == state.topic or not to_ask(topic, one.route, one.dims):
-                if len(topics) > 1:
-                    one = detail_of_another_question_dropped(one, topic)
+                # per part: the support type one question named stays for the others
+                asked = detail_of_another_question_dropped(one, topic) if len(topics) > 1 else one
                 before = len(dispatcher.messages)
-                answer(dispatcher, dataclasses.replace(one, topic=topic), slots)
-                if topic == state.topic:
+                answer(dispatcher, dataclasses.replace(asked, topic=topic), slots)
+                if compare and topic == state.topic:
                     facts.append(the_fact(dispatcher.messages[before:]))
-    if len(states) > 1 and asks_if_same(text) and all(facts):
+    if compare and all(facts):
         r = state.renderer
         named = r.join(r.name(dim, v) for v in values)
         if len(set(facts)) == 1:

@@ -7,7 +7,7 @@ import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from actions.policy import Query, Route, default_router
-from actions.policy.model import DIMS, Note, Phone
+from actions.policy.model import DIMS, Note
 from actions.policy.note_search import note_index, strong
 from actions.policy.vocab import normalize
 from actions.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_definition,
@@ -267,14 +267,14 @@ def to_ask(topic: Optional[str], route: Route, dims: Mapping[str, Optional[str]]
             missing = route.part(part).missing
             if missing:
                 return [missing.dim]
-        if not dims.get("severity") and not has_problem and opens_with_microsoft(route):
+        if not dims.get("severity") and not has_problem and not answered_by_general_notes(route):
             return ["severity"]
         return []
     return []
 
 
-def opens_with_microsoft(route: Route) -> bool:
-    """Whether a request can be opened with Microsoft or its operator at all: Business Central's are opened
-    with the partner, so its hand-off needs no severity, only the partner."""
-    return any(isinstance(r, Phone) for r in route.part("phone").rows) or \
-        any(getattr(r, "url", None) for r in route.part("portal").rows)
+def answered_by_general_notes(route: Route) -> bool:
+    """Whether one product's general notes answer every question about it (Business Central: partners only,
+    so its hand-off needs no severity); a family that merely includes it does not count."""
+    product = route.query.product
+    return bool(product and not route.facts.vocab["products"][product].is_group and route.notes_for("general"))

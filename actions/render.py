@@ -22,6 +22,7 @@ from actions.policy.model import DIM_KIND, Facts, Note, NoPhone, Phone, Source
 from actions.policy.router import HoursAnswer, ResponseAnswer
 from actions.policy.schedule import LineStatus
 from actions.policy.triage import SCHEME_LEVEL
+from actions.dialogue import answered_by_general_notes
 from actions.topics import NOTE_TOPICS
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
@@ -235,19 +236,12 @@ class Renderer:
         return [self.facts.notes[i] for i in dict.fromkeys(ids)]
 
     # ------------------------------------------------------------------------------------ answers
-    @staticmethod
-    def general_answer(route: Route) -> bool:
-        """Whether one product's general notes answer every question about it (Business Central: partners
-        only); a family that merely includes it does not count."""
-        product = route.query.product
-        return bool(product and not route.facts.vocab["products"][product].is_group and route.notes_for("general"))
-
     def no_fact(self, route: Route, topic: str) -> Reply:
         if topic == "response" and any(p.code in LEVEL_RULED_OUT for p in route.problems) and route.notes_for("severity"):
             # "can billing be Severity A?": no time, because the level does not exist there; the severity
             # notes say so, which "my sources don't say" would hide
             return self.from_notes(route, "severity", "utter_answer_severity", ("severity",))
-        if self.general_answer(route):                # e.g. Business Central: partners only, whatever is asked
+        if answered_by_general_notes(route):          # e.g. Business Central: partners only, whatever is asked
             response = NOTE_TOPICS[topic].response if topic in NOTE_TOPICS else "utter_answer_portal"
             return self.from_notes(route, topic, response, ("general",))
         return Reply("utter_no_fact", {"subject": self.subject(route), "what": self.t(f"what_{topic}"),

@@ -109,7 +109,7 @@ class Vocabulary:
         for tid, term in facts.vocab.get("countries", {}).items():
             entries += [(place, "country", tid, False) for place in term.places]
         # a word of a place name is never a typo of a brand word ("British Columbia" is not "Colombia")
-        self._known_words = set(self._brand_words) | {w.casefold() for a, _, _, _ in entries for w in _LATIN_WORD.findall(a)}
+        self._known_words = {w.casefold() for a, _, _, _ in entries for w in _LATIN_WORD.findall(a)}
         entries.sort(key=lambda e: len(e[0]), reverse=True)
         self._entries = entries
         self._pattern = re.compile("|".join(f"({_alias_pattern(a, cs)})" for a, _, _, cs in entries), re.IGNORECASE)

@@ -329,3 +329,14 @@ def test_two_values_without_asking_whether_they_are_the_same_get_no_comparison()
     msgs, _ = answer(tracker("US and Canada M365 numbers?", "ask_phone", [("product", "m365"), ("country", "us"),
                              ("country", "ca")], topic="phone", product="m365", country="us"))
     assert [m["response"] for m in msgs] == ["utter_answer_phone"] * 2
+
+
+def test_a_support_type_dropped_for_one_part_stays_for_the_parts_after_it():
+    """Response first, then the presales line: the response times hold without the support type, the number
+    is still the presales one."""
+    msgs, _ = answer(tracker("how fast is the first response for a critical SR, and what's the presales line?",
+                             "ask_response_time", [("severity", "critical"), ("support_type", "presales")],
+                             topic="response", product="d365_ce", cloud="china_21v", support_type="presales",
+                             severity="critical"))
+    assert [m["response"] for m in msgs] == ["utter_answer_response", "utter_answer_phone"]
+    assert msgs[1]["numbers"] == ["+86 400-886-6134"]
