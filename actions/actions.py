@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +19,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked,
-                              answered_by_general_notes, asks_if_same, is_value_follow_up, merge_dims,
-                              notes_answering, notes_for_every_candidate, product_of_notes, query_of, to_ask,
+                              answered_by_general_notes, asks_if_same, asks_languages_apart, is_value_follow_up,
+                              merge_dims, notes_answering, notes_for_every_candidate, product_of_notes, query_of, to_ask,
                               topic_for, topic_with_an_answer, values_named_twice)
 from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
@@ -336,8 +337,11 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     ("US and UK numbers", "Sev A vs Sev C"), when each can be answered."""
     text = message.get("text")
     extras = also_asked(text, state.topic)
+    if asks_languages_apart(text, message.get("entities") or [], state.topic):
+        extras.append("languages")            # "D365 hours in Paris? can they speak French?"
     order = asked_parts(text)                 # answer in the order asked: "the number, and is it open?"
-    topics = sorted([state.topic] + extras, key=lambda t: order.index(t) if t in order else -1)
+    topics = sorted([state.topic] + extras,
+                    key=lambda t: order.index(t) if t in order else -1 if t == state.topic else len(order))
     dim, values = values_named_twice(message.get("entities") or []) if state.topic else (None, [])
     states = [state.with_values(**{dim: v}) for v in values] if dim else [state]
     if any(to_ask(state.topic, s.route, s.dims) for s in states):
@@ -362,14 +366,25 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
             send(dispatcher, Reply("utter_not_the_same", {"values": named}))
 
 
+# The labels before a row's fact ("Severity A (critical business impact): Subscription: < 1 hour"): they name
+# the values compared, which differ by design, not the fact.
+_ROW_LABEL = re.compile(r"^[^:：\d]{1,40}[:：]\s*")
+
+
 def the_fact(messages: List[Dict[str, Any]]) -> str:
-    """What one answer says, to compare two: its numbers, else its first line ("" when it answered nothing)."""
+    """What one answer says, to compare two: its numbers, else its first line without the labels that name
+    the row ("" when it answered nothing)."""
     for m in messages:
         if m.get("numbers"):
             return ", ".join(m["numbers"])
         lines = (m.get("lines") or "").strip().splitlines()
         if lines and m.get("response") != "utter_no_fact":
-            return lines[0].lstrip("• ").strip()
+            fact, label = lines[0].lstrip("• ").strip(), None
+            while label != "":
+                label = _ROW_LABEL.match(fact)
+                label = label.group(0) if label else ""
+                fact = fact[len(label):]
+            return fact
     return ""
 
 

@@ -11,7 +11,8 @@ from actions.policy.model import DIMS, Note
 from actions.policy.note_search import note_index, strong
 from actions.policy.vocab import normalize
 from actions.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_definition,
-                            asks_question, without_part_cues)
+                            asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
+                            without_part_cues)
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
 INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
@@ -29,9 +30,12 @@ _FOLLOW_UP_WORDS = re.compile(
     r"|i|we|we're|were|are|am|is|it|it's|its|meant|mean|mean't|had|have|has|use|using|on|in|for|with|at|of|the|a|an|our|my"
     r"|one|ones|plan|plans|version|tenant|office|site|case|instance|please|pls|same|question|about|if|there|that|this"
     r"|because|moved|again|operated|run|hosted|by|hmm|um|uh|well|so|just|not|company|firm|org|organi[sz]ation|team"
-    r"|based|located|from|here|now|deployment|environment|setup|instance|would|could|be|been)\b|\bwhat(?=\s+(would|could|will|does)\b)"
-    r"|那么|那|的话|还有|和|跟|与|如果|要是|换成|改成|不对|不是|搞错了|说错了|打错了|错了|我想问的是|我想问|我问的是|我说的是|应该是|其实是|其实|是|的"
-    r"|我们|我|买的|用的|计划|版本|版|呢|吧|啊|呀|哦|嗯|再问|问下|一下|公司|在|位于|[\W_\d]",
+    r"|based|located|from|here|now|deployment|environment|setup|instance|would|could|be|been|to"
+    # a change of the value in hand: "what if we upgrade to ProDirect?", "要是升级到 Premier 呢"
+    r"|upgrade|upgraded|upgrading|downgrade|downgraded|switch|switched|switching|move|moving|change|changed"
+    r"|went|go|going|get|got|getting|buy|buying|pick|picked|choose|chose|wrong|mistake|typo)\b|\bwhat(?=\s+(would|could|will|does)\b)"
+    r"|升级到|升级成|升级|降级到|降级|换到|换用|改用|转到|买了|那么|那|的话|还有|和|跟|与|如果|要是|换成|改成|不对|不是|搞错了|说错了|打错了|错了|我想问的是|我想问|我问的是|我说的是|应该是|其实是|其实|是|的"
+    r"|我们|我|买的|用的|计划|版本|版|那个|这个|个|呢|吧|啊|呀|哦|嗯|再问|问下|一下|公司|在|位于|[\W_\d]",
     re.IGNORECASE)
 
 
@@ -104,6 +108,9 @@ def note_topic_asked(text: Optional[str], values: Mapping[str, Any] = {}) -> Opt
     that only ask for a routing part, among the notes for the values it names, if it asks at all."""
     if not asks_question(text):
         return None
+    cued = note_topic_cued(text)
+    if cued:
+        return cued
     router = default_router()
     notes = router.route(query_of({d: v for d, v in values.items() if d in DIMS and v})).notes
     for hit in strong(note_index(router.facts).search(without_part_cues(text or ""), notes), **ASKED_NOTE):
@@ -116,9 +123,29 @@ def note_topic_asked(text: Optional[str], values: Mapping[str, Any] = {}) -> Opt
 def also_asked(text: Optional[str], topic: Optional[str]) -> List[str]:
     """The other routing parts one message asks for besides its topic, in the order it asks them. Only a
     message that asks a question of its own counts (the hand-off and triage answer several parts already)."""
-    if topic not in ROUTE_PART and topic not in NOTE_TOPICS:
+    if topic not in ROUTE_PART and topic not in NOTE_TOPICS and topic != "languages":
         return []
-    return [name for name in asked_parts(text) if name != topic]
+    parts = [name for name in asked_parts(text) if name != topic]
+    if topic != "portal" and "portal" not in parts and asks_for_help(text):
+        parts.append("portal")                      # "down in prod: fastest way to get help, and how soon?"
+    return parts
+
+
+def asks_languages_apart(text: Optional[str], entities: Iterable[Mapping[str, Any]], topic: Optional[str]) -> bool:
+    """Whether a message asks about a support language in a question of its own besides its topic ("D365 hours
+    in Paris? can they speak French?"), not as a detail of the topic's question ("Japanese support hours")
+    nor as the language to reply in."""
+    if topic not in ROUTE_PART or not text:
+        return False
+    text = normalize(text[:300])
+    replies = [(e.get("start", 0), e.get("end", 0)) for e in entities if e.get("entity") == "reply_language"]
+    for e in entities:
+        start = e.get("start", 0)
+        if e.get("entity") == "language" and not e.get("role") and not any(a <= start < b for a, b in replies):
+            clause = clause_at(text, start)
+            if asks_question(clause) and not asks_part_in(clause, topic):
+                return True
+    return False
 
 
 def values_named_twice(message_entities: Iterable[Mapping[str, Any]]) -> Tuple[Optional[str], List[str]]:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from actions.policy.vocab import normalize
+from actions.policy.vocab import normalize, one_edit
 
 
 @dataclass(frozen=True)
@@ -57,23 +57,51 @@ PART_CUES: Dict[str, str] = {
     "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
              r"|\b(support|phone|help|contact|presales|pre-sales|sales|billing|tech|technical)\s*lines?\b|\bhelpdesk\b"
              r"|\bcontact\b(?!\s+(form|us)\b)"
-             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|(怎么|如何)联系|联系方式|联系谁|找谁|" + PERSON_CUE,
+             r"|\bwho\s+(handles|deals with|takes care of|do\s+(i|we)\s+(call|contact|ring)|should\s+(i|we)\s+(call|contact|ring))\b"
+             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|(怎么|如何)联系|联系方式|联系谁|找谁"
+             r"|(一个|同一个|同个|一样的)号|号(码)?(一样|相同|是一个|是同一个)|" + PERSON_CUE,
     "hours": r"\b(hours|hrs|opening(?!\s+(?:(?:a|an|the|my|our|this|new)\s+)*(?:ticket|case|request|incident|sr)s?\b)|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
              r"|24/7|24x7|7x24|weekends?|saturdays?|sundays?|holidays?|what time|around the clock|round the clock)\b"
              r"|\bwhen\s+(is|are|can|do|does)\b.{0,40}\b(available|open|reachable|staffed)\b"
-             r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
+             r"|\bwhen\s+(can|could|should)\s+(i|we)\s+(call|ring|phone|reach|contact)\b"
+             r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
     "portal": r"\b(portal|website|url|online)\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
               r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(log|file|raise|open|submit|create|lodge)\b"
               r"|哪里提交|在哪提交|开工单|提工单|提交工单|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)"
-              r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)|(在哪|哪里|去哪|往哪)(儿)?提(?!供|到|前|醒|示)",
+              r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)|(在哪|哪里|去哪|往哪)(儿)?提(?!供|到|前|醒|示)"
+              r"|(在哪|哪里|去哪|怎么|如何).{0,6}(开|提|建)(个|一个)?(支持)?(请求|工单|单子|case|ticket|sr)",
     "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon))\b|多久|多快|多长时间|响应|回复|回应",
-    "severity": r"\bhow (severe|serious|bad)\b|\b(what|which) (sev|severity|level)\b|\bclassif(y|ied|ication)\b"
+    "severity": r"\bhow (severe|serious|bad|urgent)\b|\bis\s+(this|it|that)\s+(serious|severe|critical|urgent)\b"
+                r"|严重吗|有多严重|多严重|严不严重|算(啥|什么|哪个|哪一?)(级别|级)"
+                r"|\b(what|which) (sev|severity|level)\b|\bclassif(y|ied|ication)\b"
                 r"|\b(highest|max(imum)?|top)\s+(sev|severity|level)\b"
                 r"|\bwhat('s|\s+is|\s+counts\s+as)\s+(an?\s+)?sev(erity)?\b|\bsev(erity)?\s*[abc123]?\s+(mean|means|definition)\b"
+                r"|\b(open|file|raise|log|submit|mark|set|classify|flag)\b.{0,30}\bas\s+(an?\s+)?(sev(erity)?\s*[abc123]|[abc]\s+(level|severity)|critical)\b"
+                r"|(开|提|报|算|定|设)(成|为)?\s*[ABCabc]\s*级|能.{0,3}[ABCabc]\s*级吗"
                 r"|几级|(什么|哪个|哪一个?|哪种|哪一)(严重)?(级别|等级|程度)|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)"
                 r"|(级|级别|等级).{0,4}(指啥|指什么|指的是|啥意思|是啥)",
 }
+# Words that ask a notes question whatever the classifier says: someone who is no admin asks who may open a
+# request ("I'm not an admin, how do I get support?", "我是个人用户").
+NOTE_CUES: Dict[str, str] = {
+    "who_can_open": r"\b(not|non)[\s-]?(an?\s+)?(admin|administrator)s?\b|\bend[\s-]?users?\b|\bhome users?\b"
+                    r"|不是管理员|非管理员|个人用户|家庭用户|普通用户",
+}
+_NOTE_CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in NOTE_CUES.items()}
+
+
+def note_topic_cued(text: Optional[str]) -> Optional[str]:
+    """The notes question a message asks by its cue words (NOTE_CUES), if any."""
+    text = normalize((text or "")[:2000])
+    return next((name for name, rx in _NOTE_CUES.items() if rx.search(text)), None)
+
+
+# Asking how to get help at all ("fastest way to get help?", "what should we do?", "怎么找支持"): beside
+# another question, where a request is opened is part of the answer.
+HELP_CUE = (r"\b(how|where)\s+(do|can|should)\s+(i|we)\s+get\s+(help|support)\b|\bfastest way\b"
+            r"|\bwhat\s+(do|should|can)\s+(i|we)\s+do\b|(怎么|如何|去哪|在哪|哪里)(找|获得|获取|寻求)(技术)?支持")
+_HELP = re.compile(HELP_CUE, re.IGNORECASE)
 # Asking what a term means ("what does 'initial response time' measure?", "初始响应时间是怎么定义的").
 DEFINITION_CUE = (r"\bwhat\s+(does|do|is)\b.{0,60}\b(mean|means|measure|measures|refer to|stand for)\b"
                   r"|\bdefin(e|ed|es|ition)\b|\bmeaning of\b|怎么定义|如何定义|定义是|的定义|是什么意思|啥意思|指的是什么|是指什么|含义")
@@ -94,10 +122,26 @@ def without_part_cues(text: str) -> str:
 def asks_for_person(text: Optional[str]) -> bool:
     """Whether a message asks to talk to a person (which the hotline answers)."""
     return bool(text) and bool(_PERSON.search(normalize(text[:2000])))
+# The cue words a near miss is read as ("numbr", "sevirity", "webiste"): a word of five letters or more one
+# typo away, with the same first letter.
+_CUE_WORDS = ("number", "numbers", "phone", "hotline", "hours", "opening", "portal", "website", "response",
+              "respond", "severity", "weekend", "weekends", "saturday", "sunday", "holiday", "holidays")
+_CUE_TYPO = re.compile(r"\b[A-Za-z]{5,}\b")
+
+
+def _cue_word(m: "re.Match") -> str:
+    word = m.group(0)
+    low = word.casefold()
+    if low in _CUE_WORDS:
+        return word
+    return next((c for c in _CUE_WORDS if c[0] == low[0] and one_edit(low, c)), word)
+
+
 # A clause that asks something: the question mark, or a question word of either language.
 _QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who|is there|are there|any|can i|can we|could you)\b"
                        r"|吗|呢|什么|哪|几|多少|怎么|如何|是否|有没有", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
+_QUESTION_CLAUSE = re.compile(r"[^,，。.!！;；\n?？]+[?？]?")
 
 
 def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
@@ -106,7 +150,7 @@ def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
     asks nothing)."""
     if not text:
         return []
-    text = normalize(text[:2000])                    # 專線 asks like 专线
+    text = _CUE_TYPO.sub(_cue_word, normalize(text[:2000]))     # 專線 asks like 专线, "numbr" like "number"
     spans = [m.span() for m in _CLAUSE.finditer(text) if _QUESTION.search(m.group(0))] if questions_only \
         else [(0, len(text))]
     found = {}
@@ -117,6 +161,24 @@ def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
                 found[name] = min(found.get(name, m.start()), m.start())
                 break
     return sorted(found, key=found.get)
+
+
+def asks_for_help(text: Optional[str]) -> bool:
+    """Whether a message asks how to get help at all (see HELP_CUE)."""
+    return bool(text) and bool(_HELP.search(normalize(text[:2000])))
+
+
+def clause_at(text: str, position: int) -> str:
+    """The clause (or question) of a normalised message that holds `position`."""
+    for m in _QUESTION_CLAUSE.finditer(text):
+        if m.start() <= position < m.end():
+            return m.group(0)
+    return ""
+
+
+def asks_part_in(clause: str, part: str) -> bool:
+    """Whether a clause holds the cue words of a routing part."""
+    return part in _CUES and bool(_CUES[part].search(clause))
 
 
 def asks_question(text: Optional[str]) -> bool:

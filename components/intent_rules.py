@@ -38,7 +38,7 @@ from actions.policy.model import DIMS
 from actions.policy.vocab import is_negated, normalize
 from actions.dialogue import is_value_follow_up, note_topic_asked
 from actions.policy.triage import triage
-from actions.topics import BY_INTENT, BY_NAME, asked_parts, asks_for_person
+from actions.topics import BY_INTENT, BY_NAME, asked_parts, asks_for_person, asks_question, note_topic_cued
 from components.alias_extractor import NEGATED
 from components.language import REPLY_LANGUAGE, asks_more_than_language
 
@@ -99,6 +99,9 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         asked = asked_parts(text)
         if asked:                                   # "我想打电话找支持": the part its words ask for
             return BY_NAME[asked[0]].intent
+        cued = note_topic_cued(text) if asks_question(text) else None
+        if cued:                                    # "I'm not an admin - how do I get support?"
+            return BY_NAME[cued].intent
     # "i want a human", "我要人工客服，美国 Microsoft 365": the hotline, whatever else the words look like
     if intent in PERSON_MISREAD and asks_for_person(text) and not (intent == "ask_languages" and "language" in named):
         return BY_NAME["phone"].intent
@@ -106,8 +109,23 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         asked = [p for p in asked_parts(text, questions_only=True) if p in ASKABLE_WITH_A_PROBLEM]
         if asked:
             return BY_NAME[asked[0]].intent
-    elif intent != FALLBACK and "severity" in asked_parts(text, questions_only=True) and triage(text).level:
-        return PROBLEM                              # a problem the severity table knows, and "which level is it?"
+        if "language" in named and not triage(text).level:
+            return LANGUAGES                        # "our Taipei team would prefer Traditional Chinese, possible?"
+        # "our office network keeps dropping - will 21Vianet troubleshoot that?": a question a note answers
+        noted = note_topic_asked(text, {e["entity"]: e.get("value") for e in plain if e.get("entity") in DIMS})
+        if noted and BY_NAME[noted].answer == "notes":
+            return BY_NAME[noted].intent
+    elif intent != FALLBACK and "severity" in asked_parts(text, questions_only=True) and triage(text).level and \
+            not set(asked_parts(text, questions_only=True)) & set(ASKABLE_WITH_A_PROBLEM):
+        # a problem the severity table knows, and "which level is it?" (with another question: as a problem
+        # that asks it, above)
+        return PROBLEM
+    elif BY_INTENT.get(intent) is not None and BY_INTENT[intent].answer == "part":
+        # the words ask for other parts only ("is it one number for presales and tech?" read as hours): the
+        # cue words are exact where the classifier only leans
+        asked = asked_parts(text, questions_only=True)
+        if asked and BY_INTENT[intent].name not in asked:
+            return BY_NAME[asked[0]].intent
     if intent == "ask_languages" and "language" not in named and not _LANGUAGE_WORDS.search(text):
         asked = asked_parts(text, questions_only=True)
         if asked:                                   # "在哪里提交…？不是中国区的" asks where, not in which language

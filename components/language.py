@@ -121,6 +121,10 @@ _REPLY_REQUEST = re.compile(
         rf"^\W*(?:请|麻烦)?(?:用|in\s+)?{_LANG}\s*(?:please|pls|plz|呢|吧|回复|回答|版)?\W*$",
         rf"\bin\s+{_LANG}\s*(?:please|pls|plz)\b",
         rf"(?:请|麻烦)(?:用|以){_LANG}(?=\s*(?:[,，。.:：;；!！?？]|$))",
+        # settling on a language: "算了，还是用中文吧", "就说英文就行", "actually, English is fine."
+        rf"(?:还是|就|那就|改回|换回)(?:用|说|讲)?{_LANG}(?:吧|就行|就好|好了|就可以)",
+        rf"(?:用|说|讲){_LANG}(?:就行|就好|就可以)",
+        rf"(?<!\bis )(?<!\bare )\b{_LANG}\s+(?:is|'s|would be)\s+(?:fine|ok|okay|good|better)\b(?!\s+(?:for|with|to)\b)",
         # a leading "用中文：…" / "In English: …" before the question
         rf"^\W*(?:用|以|in\s+){_LANG}(?=\s*[,，:：;；\-–—])",
     ]),

@@ -173,7 +173,7 @@ class Vocabulary:
         if len(word) < 5 or word in self._known_words:
             return None
         for target in self._brand_words:
-            if target[0] == word[0] and not target.startswith(word) and _one_edit(word, target) and \
+            if target[0] == word[0] and not target.startswith(word) and one_edit(word, target) and \
                     (len(word) >= 6 or len(target) > len(word)):
                 return target
         return None
@@ -206,13 +206,14 @@ class Vocabulary:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
-# "subscription" alone is billing and subscription management ("subscription renewal"), but beside another
-# support plan it is the plan included with the subscription ("Subscription, ProDirect and Premier").
+# "subscription" alone is billing and subscription management ("subscription renewal"), but beside a support
+# plan it is the plan included with the subscription: another one ("Subscription, ProDirect and Premier") or
+# that plan named again ("订阅计划 (Subscription)").
 _SUBSCRIPTION_WORDS = {"subscription", "subscriptions", "订阅"}
 
 
 def _plans_in_a_list_of_plans(mentions: List[Mention]) -> List[Mention]:
-    if not any(m.dim == "plan" and m.value != "subscription" for m in mentions):
+    if not any(m.dim == "plan" for m in mentions):
         return mentions
     return [Mention("plan", "subscription", m.start, m.end, m.text)
             if m.dim == "support_type" and m.text.casefold() in _SUBSCRIPTION_WORDS else m for m in mentions]
@@ -229,7 +230,7 @@ _GENERIC_WORDS = {"service", "services", "support", "business", "customer", "cen
                   "project", "apps", "driven", "model", "mixed", "chain", "supply", "field", "sales", "level"}
 
 
-def _one_edit(a: str, b: str) -> bool:
+def one_edit(a: str, b: str) -> bool:
     """True when a and b differ by exactly one insertion, deletion, substitution or adjacent swap."""
     if a == b or abs(len(a) - len(b)) > 1:
         return False

@@ -325,6 +325,26 @@ def test_asked_whether_two_answers_are_the_same_it_says_so(text, entities, same,
     assert fact is None or msgs[-1]["fact"] == fact
 
 
+@pytest.mark.parametrize("severity,same", [("a", True), ("c", False)])
+def test_three_plans_compared_by_their_fact_not_by_the_plan_names_in_the_rows(severity, same):
+    text = f"Is the Sev {severity.upper()} initial response identical across Subscription, ProDirect and Premier for D365?"
+    msgs, _ = answer(tracker(text, "ask_response_time", [("severity", severity), ("plan", "subscription"),
+                             ("plan", "prodirect"), ("plan", "premier"), ("product", "d365")], topic="response",
+                             product="d365", severity=severity, plan="subscription"))
+    assert [m["response"] for m in msgs][:3] == ["utter_answer_response"] * 3
+    assert msgs[-1]["response"] == ("utter_same_for_both" if same else "utter_not_the_same")
+    assert not same or "1 hour" in msgs[-1]["fact"]
+
+
+def test_a_language_question_beside_the_hours_question_is_answered_too():
+    text = "巴黎的团队，D365 支持的营业时间？能说法语吗"
+    t = tracker(text, "ask_hours", [("country", "fr"), ("product", "d365"), ("language", "fr")],
+                topic="hours", product="d365", country="fr")
+    t.latest_message["entities"][2].update(start=text.index("法语"), end=text.index("法语") + 2)
+    msgs, _ = answer(t)
+    assert [m["response"] for m in msgs] == ["utter_answer_hours", "utter_answer_languages"]
+
+
 def test_two_values_without_asking_whether_they_are_the_same_get_no_comparison():
     msgs, _ = answer(tracker("US and Canada M365 numbers?", "ask_phone", [("product", "m365"), ("country", "us"),
                              ("country", "ca")], topic="phone", product="m365", country="us"))

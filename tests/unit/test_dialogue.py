@@ -62,6 +62,10 @@ def test_query_of_skips_empty_values():
     ("which number do I call to open a ticket", "phone", []),             # opening a ticket is no hours question
     ("21Vianet O365: what counts as Sev A, and how quickly will they respond?", "response", ["severity"]),
     ("what's the number and the hours", "handoff", []),                   # the hand-off has its own parts
+    # asking how to get help at all: where to open a request comes with the answer
+    ("F&O on 21Vianet is down. Fastest way to get help, and how soon will someone respond?", "response", ["portal"]),
+    ("服务运行状况里没列出来，怎么找支持？", "outage", ["portal"]),
+    ("where do I file it? what should we do?", "portal", []),
 ])
 def test_a_second_question_in_one_message_is_found(text, topic, others):
     assert also_asked(text, topic) == others
@@ -152,6 +156,11 @@ def _values(text):
     ("correction: Premier. and what's the portal?", False),            # asks for another part
     ("what would it be if we had Premier instead", True),
     ("what is Premier?", False),                               # what the plan is, not the same question for it
+    # a hypothetical change of the value in hand
+    ("what if we upgrade to Professional Direct?", True),
+    ("要是升级到 Premier 呢", True),
+    ("how do we upgrade to Premier?", False),                  # how to upgrade: a question of its own
+    ("can we switch to Premier online?", False),
 ])
 def test_a_message_that_only_gives_new_values_is_a_follow_up(text, follow_up):
     from actions.dialogue import is_value_follow_up
@@ -228,8 +237,28 @@ def test_a_notes_question_the_documents_do_not_answer_asks_the_part_its_words_as
     ("世纪互联 O365 的 B 级到底指啥？几点到几点处理？", ["severity", "hours"]),
     ("售前怎么联系？", ["phone"]), ("我们网站挂了，该怎么报？", ["portal"]), ("怎么报价", []),
     ("工单在哪提？技术支持几点到几点？", ["portal", "hours"]), ("在哪提供支持", []),
+    ("numbr for billing, and what hours are they open?", ["phone", "hours"]),     # a cue word's typo
+    ("which sevirity is this?", ["severity"]), ("our hours are 9-5, what about yours?", ["hours"]),
+    ("who handles that and when are they open?", ["phone", "hours"]),
+    ("售前和技术支持是一个号吗", ["phone"]), ("订阅问题什么时候能找人", ["hours"]),
+    ("prod is down. what should we do?", []), ("全球版有个问题，怎么找支持？", []),   # help at all: see also_asked
+    ("订阅和账单的问题在哪里开请求", ["portal"]),
+    ("super urgent, can I open it as Sev A?", ["severity"]), ("账单问题很急，能开 A 级吗", ["severity"]),
+    ("when can we call them?", ["hours", "phone"]),
 ])
 def test_cue_words_find_what_is_asked(text, parts):
     from actions.topics import asked_parts
     assert asked_parts(text) == parts
 
+
+
+@pytest.mark.parametrize("text,entities,topic,apart", [
+    ("巴黎的团队，D365 支持的营业时间？能说法语吗", [("language", "fr", 21, 23)], "hours", True),
+    ("what are the Japanese support hours for D365?", [("language", "ja", 13, 21)], "hours", False),  # a detail
+    ("请用英文回复：德国的技术支持电话", [("reply_language", "en", 0, 6), ("language", "en", 2, 4)], "phone", False),
+    ("D365 hours in Paris? can they speak French?", [("language", "fr", 36, 42)], "languages", False),
+])
+def test_a_question_about_a_support_language_beside_another_is_found(text, entities, topic, apart):
+    from actions.dialogue import asks_languages_apart
+    ents = [{"entity": e, "value": v, "start": a, "end": b} for e, v, a, b in entities]
+    assert asks_languages_apart(text, ents, topic) is apart

@@ -31,6 +31,10 @@ def ents(text):
     ("Subscription, ProDirect or Premier?", [("plan", "subscription", None), ("plan", "prodirect", None),
                                              ("plan", "premier", None)]),
     ("D365 subscription-level support", [("product", "d365", None), ("plan", "subscription", None)]),
+    ("D365 订阅计划 (Subscription) 下 Sev A", [("product", "d365", None), ("plan", "subscription", None),
+                                             ("plan", "subscription", None), ("severity", "a", None)]),
+    ("subscription billing on the subscription plan", [("plan", "subscription", None),     # billing stays named
+                                                       ("support_type", "billing", None), ("plan", "subscription", None)]),
     ("D365 订阅版 Sev A 多久响应", [("product", "d365", None), ("plan", "subscription", None), ("severity", "a", None)]),
     ("O365 德国版：德国境内打哪个？其他 EEA 国家呢？",
      [("product", "m365", None), ("cloud", "germany", None), ("country", "de", None), ("country", "eea", None)]),
@@ -41,7 +45,7 @@ def ents(text):
     ("关键是要快", []),
     # a product the documents do not cover is named by its own name (the router reports it unknown)
     ("Azure 中国区的电话", [("cloud", "china_21v", None), ("other_product", "Azure", None)]),
-    ("Azure China docs", [("cloud", "china_21v", None)]),              # the 21Vianet cloud's own name
+    ("Azure China hotline", [("country", "cn", None), ("other_product", "Azure", None)]),  # Azure's, not the O365 one
     ("Azure AD sign-in fails on M365", [("product", "m365", None)]),
     ("国际版（非世纪互联）的 D365 Customer Service", [("cloud", "worldwide", None), ("cloud", "china_21v", "negated"),
                                               ("product", "d365_ce", None)]),

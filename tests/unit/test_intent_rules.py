@@ -58,6 +58,18 @@ def entities(text):
     ("ask_languages", "ok back to English now - and Canada?", "inform"),      # the switch, and a follow-up
     ("ask_languages", "do engineers speak English or Chinese?", None),
     ("describe_problem", "not the 21Vianet one - we're a US company", "inform"),       # only values: no problem
+    # the cue words decide when the classifier's part is not asked at all
+    ("ask_hours", "世纪互联 O365 售前和技术支持是一个号吗", "ask_phone"),
+    ("ask_hours", "billing problem with 21Vianet O365 is super urgent, can I open it as Sev A?",
+     "ask_severity_definition"),
+    ("ask_hours", "UK admin here. numbr for billing support, and what hours are they open?", None),  # both asked
+    ("ask_response_time", "D365 CE: minor glitch, business still runs. subscription plan - which sev and response time?",
+     None),                                                 # as a problem that asks a part: that part first
+    ("describe_problem", "Our office network keeps dropping - will the 21Vianet O365 team troubleshoot that for us?",
+     "ask_responsibilities"),                               # a question a note answers
+    ("nlu_fallback", "I'm not an admin, I just use Office at home. how do I get support?", "ask_who_can_open"),
+    ("nlu_fallback", "我是个人用户，家里的 Office 出问题怎么找支持", "ask_who_can_open"),
+    ("ask_hours", "世纪互联，所有用户都没法发 Skype for Business 即时消息，严重吗", "describe_problem"),
 ])
 def test_a_named_value_decides_only_a_fallback_or_a_plain_no(intent, text, expected):
     assert repaired_intent(intent, entities(text), text) == expected

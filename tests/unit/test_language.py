@@ -52,6 +52,10 @@ def test_single_letter_codes_do_not_count_as_english_words():
     ("用中文：美国 M365 支持电话", "zh", True), ("In English: 世纪互联的电话", "en", True),
     ("english please, my colleague can't read chinese", "en", False), ("能不能说中文？", "zh", False),
     ("你能讲英文吗", "en", False),
+    # settling on a language, with a word of giving up the other one
+    ("算了，还是用中文吧", "zh", False), ("还是中文吧", "zh", False), ("说英文就行", "en", False),
+    ("actually forget it, English is fine.", "en", False),
+    ("never mind, English is fine. What's the Sev B response on D365?", "en", True),
 ])
 def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_asks(text, lang, more):
     code, start, end = reply_request(text)
@@ -64,6 +68,7 @@ def test_a_request_for_the_reply_language_is_found_with_what_else_the_message_as
     "技术支持可以用中文沟通吗", "Which languages can a Sev A case be handled in?", "有没有英文的支持",
     "有中文说明吗", "中文回复的支持几点有", "帮我把这句翻成英文：明天下午开会",     # a text to translate: a task
     "支持人员能说中文吗", "工程师能不能说中文", "能说中文的支持几点有",
+    "Is English fine for a Sev A call?", "is Chinese ok with the 21Vianet engineers?", "中文支持还是英文支持好",
 ])
 def test_a_question_about_support_languages_is_not_a_request_for_the_reply_language(text):
     assert reply_request(text) is None
