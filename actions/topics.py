@@ -56,22 +56,26 @@ PERSON_CUE = (r"\b(talk|speak|chat)\s+(to|with)\s+(an?\s+)?(real\s+|live\s+|actu
 PART_CUES: Dict[str, str] = {
     "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
              r"|\b(support|phone|help|contact|presales|pre-sales|sales|billing|tech|technical)\s*lines?\b|\bhelpdesk\b"
-             r"|\bcontact\b(?!\s+(form|us)\b)"
+             r"|\bcontact\b(?!\s+(form|us)\b)|\btoll[\s-]?free\b"
              r"|\bwho\s+(handles|deals with|takes care of|do\s+(i|we)\s+(call|contact|ring)|should\s+(i|we)\s+(call|contact|ring))\b"
              r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|(怎么|如何)联系|联系方式|联系谁|找谁"
              r"|(一个|同一个|同个|一样的)号|号(码)?(一样|相同|是一个|是同一个)|" + PERSON_CUE,
     "hours": r"\b(hours|hrs|opening(?!\s+(?:(?:a|an|the|my|our|this|new)\s+)*(?:ticket|case|request|incident|sr)s?\b)|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
              r"|24/7|24x7|7x24|weekends?|saturdays?|sundays?|holidays?|what time|around the clock|round the clock)\b"
              r"|\bwhen\s+(is|are|can|do|does)\b.{0,40}\b(available|open|reachable|staffed)\b"
-             r"|\bwhen\s+(can|could|should)\s+(i|we)\s+(call|ring|phone|reach|contact)\b"
-             r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长])时间",
+             r"|\bwhen\s+(can|could|should)\s+(i|we)\s+(call|ring|phone|reach|contact)\b|\bright now\b|\bstays?\s+open\b"
+             r"|\b(new year|christmas|easter|thanksgiving)\b|放假|假期|春节|国庆|过年|有人接"
+             r"|\b(call|ring|phone|reach)\b.{0,20}\b(now|tonight|today)\b|\b(too late|how early|how late|this late|in the morning)\b"
+             r"|现在.{0,8}(能|可以|有人|开)|这会儿|这么晚|这个点|开着|还能打"
+             r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长响])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
-    "portal": r"\b(portal|website|url|online)\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
+    "portal": r"\b(portal|website|url)\b|(?<!exchange )(?<!sharepoint )(?<!business )(?<!project )\bonline\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
               r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(log|file|raise|open|submit|create|lodge)\b"
-              r"|哪里提交|在哪提交|开工单|提工单|提交工单|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)"
+              r"|哪里提交|在哪提交|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)"
               r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)|(在哪|哪里|去哪|往哪)(儿)?提(?!供|到|前|醒|示)"
               r"|(在哪|哪里|去哪|怎么|如何).{0,6}(开|提|建)(个|一个)?(支持)?(请求|工单|单子|case|ticket|sr)",
-    "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon))\b|多久|多快|多长时间|响应|回复|回应",
+    "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon)|picks? up|sla)\b"
+                r"|\bhow (many hours|long) (before|until|till|for)\b|多久|首响|多快|多长时间|响应|回复|回应",
     "severity": r"\bhow (severe|serious|bad|urgent)\b|\bis\s+(this|it|that)\s+(serious|severe|critical|urgent)\b"
                 r"|严重吗|有多严重|多严重|严不严重|算(啥|什么|哪个|哪一?)(级别|级)"
                 r"|\b(what|which) (sev|severity|level)\b|\bclassif(y|ied|ication)\b"
@@ -139,7 +143,7 @@ def _cue_word(m: "re.Match") -> str:
 
 # A clause that asks something: the question mark, or a question word of either language.
 _QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who|is there|are there|any|can i|can we|could you)\b"
-                       r"|吗|呢|什么|哪|几|多少|怎么|如何|是否|有没有", re.IGNORECASE)
+                       r"|吗|呢|什么|啥|咋|哪|几|多少|怎么|如何|是否|有没有", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
 _QUESTION_CLAUSE = re.compile(r"[^,，。.!！;；\n?？]+[?？]?")
 
@@ -161,6 +165,15 @@ def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
                 found[name] = min(found.get(name, m.start()), m.start())
                 break
     return sorted(found, key=found.get)
+
+
+_CONTACT = re.compile(r"\bcontact(ing)?\b|联系", re.IGNORECASE)
+
+
+def parts_asked_plainly(text: Optional[str]) -> List[str]:
+    """The parts a message's questions ask for in words that name one part: "contact" asks for the number
+    or the portal alike, so it does not count."""
+    return asked_parts(_CONTACT.sub(" ", text or ""), questions_only=True)
 
 
 def asks_for_help(text: Optional[str]) -> bool:

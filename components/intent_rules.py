@@ -18,6 +18,12 @@ that asks for a number, hours, a portal or a response time (the topic registry's
   it in the context of the problem); how severe the problem is stays with the triage;
 - asking for a person ("i want a human", "转人工") asks for the hotline, whether it was read as a question
   about the bot, a problem, a question about languages, a bare value or nothing.
+- a question for one routing part read as another, whose words ask only for other parts ("is it one number
+  for presales and tech?" read as hours), asks the part its words ask for ("contact" asks for either);
+- a problem that names a support language asks about languages; one whose question a note answers
+  clearly ("will 21Vianet troubleshoot our office network?") asks that note's question;
+- with nothing named, words that ask a notes question ("I'm not an admin") ask it, and asking for more
+  ("能举个例子吗") asks the question in hand again.
 
 Runs after the FallbackClassifier; the original reading stays in the ranking.
 """
@@ -38,7 +44,8 @@ from actions.policy.model import DIMS
 from actions.policy.vocab import is_negated, normalize
 from actions.dialogue import is_value_follow_up, note_topic_asked
 from actions.policy.triage import triage
-from actions.topics import BY_INTENT, BY_NAME, asked_parts, asks_for_person, asks_question, note_topic_cued
+from actions.topics import (BY_INTENT, BY_NAME, asked_parts, asks_for_person, asks_question, note_topic_cued,
+                            parts_asked_plainly)
 from components.alias_extractor import NEGATED
 from components.language import REPLY_LANGUAGE, asks_more_than_language
 
@@ -55,10 +62,22 @@ QUESTIONS = frozenset(BY_INTENT) | {PROBLEM}
 PERSON_MISREAD = (BOT_CHALLENGE, PROBLEM, "ask_languages", "inform", FALLBACK)
 # Words of a question about support languages that name no language ("which languages", "用什么语言").
 _LANGUAGE_WORDS = re.compile(r"\blanguages?\b|\bspeak|\bspoken\b|语言|语种|说.{0,2}话|讲.{0,2}话", re.IGNORECASE)
+# Asking for more of the answer in hand ("能举个例子吗", "can you elaborate?"): the same question again.
+_MORE = re.compile(r"\b(examples?|for instance|more details?|elaborate|tell me more|more info)\b"
+                   r"|例子|举例|举个例|详细|具体点|具体一点|展开说", re.IGNORECASE)
 # A message that names a routing value is about this domain, so under a fallback the classifier's best guess
 # counts from a lower confidence, when it stands clear of the next one.
 IN_DOMAIN_CONFIDENCE = 0.25
 IN_DOMAIN_MARGIN = 0.1
+
+
+def _problem_asking_its_level(text: str) -> bool:
+    """A problem the severity table knows, and "which level is it?" and no other part (with another part it
+    is a problem that asks that part, answered with it)."""
+    asked = asked_parts(text, questions_only=True)
+    return "severity" in asked and not set(asked) & set(ASKABLE_WITH_A_PROBLEM) and triage(text).level is not None
+
+
 def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text: str,
                     ranking: Sequence[Tuple[str, float]] = ()) -> Optional[str]:
     """The intent this message should have, or None to keep the classifier's. Entity offsets are those of
@@ -91,6 +110,8 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
                 (ranking[1][1] if len(ranking) > 1 else 0.0)
             if guess in QUESTIONS and confidence >= IN_DOMAIN_CONFIDENCE and confidence - runner_up >= IN_DOMAIN_MARGIN:
                 return guess
+            if _problem_asking_its_level(text):
+                return PROBLEM
             asked = asked_parts(text)
             if asked:
                 return BY_NAME[asked[0]].intent
@@ -102,6 +123,8 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         cued = note_topic_cued(text) if asks_question(text) else None
         if cued:                                    # "I'm not an admin - how do I get support?"
             return BY_NAME[cued].intent
+        if _MORE.search(text):
+            return "inform"                         # "能举个例子吗": the question in hand, again
     # "i want a human", "我要人工客服，美国 Microsoft 365": the hotline, whatever else the words look like
     if intent in PERSON_MISREAD and asks_for_person(text) and not (intent == "ask_languages" and "language" in named):
         return BY_NAME["phone"].intent
@@ -115,15 +138,12 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         noted = note_topic_asked(text, {e["entity"]: e.get("value") for e in plain if e.get("entity") in DIMS})
         if noted and BY_NAME[noted].answer == "notes":
             return BY_NAME[noted].intent
-    elif intent != FALLBACK and "severity" in asked_parts(text, questions_only=True) and triage(text).level and \
-            not set(asked_parts(text, questions_only=True)) & set(ASKABLE_WITH_A_PROBLEM):
-        # a problem the severity table knows, and "which level is it?" (with another question: as a problem
-        # that asks it, above)
+    elif intent != FALLBACK and _problem_asking_its_level(text):
         return PROBLEM
     elif BY_INTENT.get(intent) is not None and BY_INTENT[intent].answer == "part":
         # the words ask for other parts only ("is it one number for presales and tech?" read as hours): the
         # cue words are exact where the classifier only leans
-        asked = asked_parts(text, questions_only=True)
+        asked = parts_asked_plainly(text)
         if asked and BY_INTENT[intent].name not in asked:
             return BY_NAME[asked[0]].intent
     if intent == "ask_languages" and "language" not in named and not _LANGUAGE_WORDS.search(text):

@@ -35,6 +35,7 @@ UNSEEN = [
     ("one user can't sign in to Teams", "b"),
     ("Outlook is really slow for a couple of people", "b"),
     ("我无法在管理中心修改共享邮箱的权限", "b"),
+    ("a setting can't be changed in the EAC but works fine thru PowerShell", "b"),      # the passive form
     ("我想知道怎么设置邮件转发", "c"),
     ("How do I configure a shared mailbox?", "c"),
     ("一个同事打不开 OneDrive，但网页版可以用", "c"),

@@ -245,6 +245,10 @@ def test_a_notes_question_the_documents_do_not_answer_asks_the_part_its_words_as
     ("订阅和账单的问题在哪里开请求", ["portal"]),
     ("super urgent, can I open it as Sev A?", ["severity"]), ("账单问题很急，能开 A 级吗", ["severity"]),
     ("when can we call them?", ["hours", "phone"]),
+    ("Is there a toll-free line for Exchange Online support in Canada", ["phone"]),   # Exchange Online: no portal
+    ("does the support line stay open over Chinese New Year?", ["phone", "hours"]),
+    ("国庆节放假期间还有人接电话吗", ["hours", "phone"]), ("首响时间是多少", ["response"]),
+    ("how many hours before support picks up a Sev C ticket", ["response", "hours"]),
 ])
 def test_cue_words_find_what_is_asked(text, parts):
     from actions.topics import asked_parts

@@ -70,6 +70,11 @@ def entities(text):
     ("nlu_fallback", "I'm not an admin, I just use Office at home. how do I get support?", "ask_who_can_open"),
     ("nlu_fallback", "我是个人用户，家里的 Office 出问题怎么找支持", "ask_who_can_open"),
     ("ask_hours", "世纪互联，所有用户都没法发 Skype for Business 即时消息，严重吗", "describe_problem"),
+    ("ask_portal", "how do I contact support for Office 365 operated by 21Vianet?", None),   # contact: either
+    ("ask_portal", "怎么联系 Dynamics 365 Marketing 的支持团队", None),
+    ("nlu_fallback", "能举个例子吗", "inform"), ("nlu_fallback", "can you give an example?", "inform"),
+    ("nlu_fallback", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
+    ("ask_coverage", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
 ])
 def test_a_named_value_decides_only_a_fallback_or_a_plain_no(intent, text, expected):
     assert repaired_intent(intent, entities(text), text) == expected
