@@ -26,6 +26,54 @@ def test_same_verdicts_as_jsonschema_validate():
             action._validate_action_result(bad)
 
 
+def _random_response(rng):
+    """An action response, valid or broken in one of the ways a server could break it."""
+    kinds = ["slot", "user", "bot", "action", "active_loop", "followup", "reset_slots", "restart", "form",
+             "session_started", "reminder", "nonsense"]
+    events = []
+    for _ in range(rng.randint(0, 5)):
+        kind = rng.choice(kinds)
+        event = {"event": kind, "timestamp": rng.choice([None, 1.5, "late"])}
+        if kind == "slot":
+            event.update(name=rng.choice(["topic", 5]), value=rng.choice([None, "phone", 0.0, [1]]))
+        elif kind in ("user", "bot"):
+            event.update(text=rng.choice(["hi", None, 3]))
+        elif kind == "action":
+            event.update(name=rng.choice(["utter_x", None]), policy=rng.choice([None, "p"]), confidence=rng.choice([1.0, "x"]))
+        elif kind == "active_loop":
+            event.update(name=rng.choice(["route_form", None, 2]))
+        elif kind == "followup":
+            event.update(name=rng.choice(["action_x", 4]))
+        events.append(rng.choice([event, event, event, "not an event", {"no": "event"}]))
+    responses = [rng.choice([{"response": "utter_answer_phone", "numbers": ["1"]}, {"text": rng.choice(["a", 5])},
+                             {"buttons": rng.choice([[], "x"])}]) for _ in range(rng.randint(0, 3))]
+    return rng.choice([{"events": events, "responses": responses}, {"events": events}, {"responses": responses},
+                       {"events": "x"}])
+
+
+def test_the_per_event_check_gives_jsonschemas_verdict_on_300_random_responses():
+    import random
+    spec = RemoteAction.action_response_format_spec()
+    action = RemoteAction.__new__(RemoteAction)
+    rng = random.Random(7)
+    verdicts = set()
+    for _ in range(300):
+        response = _random_response(rng)
+        try:
+            validate(response, spec)
+            expected = True
+        except ValidationError:
+            expected = False
+        verdicts.add(expected)
+        assert speedups._valid_by_event(response) is expected, response
+        if expected:
+            assert action._validate_action_result(response) is True
+        else:
+            with pytest.raises(ValidationError):
+                action._validate_action_result(response)
+    assert verdicts == {True, False}                      # both kinds were drawn
+
+
 def test_action_calls_carry_the_recent_turns_and_the_same_state():
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.domain import Domain
