@@ -28,7 +28,7 @@ from actions.policy.schedule import utc_now
 from actions.policy.triage import SCHEME_LEVEL
 from actions.policy.vocab import is_negated, normalize
 from actions.render import Renderer, Reply, load_wording
-from actions.topics import MENU, NOTE_TOPICS, asked_parts
+from actions.topics import MENU, NOTE_TOPICS, asked_parts, note_topic_cued
 from components.language import effective_language
 
 logger = logging.getLogger(__name__)
@@ -216,6 +216,11 @@ class ValidateRouteForm(FormValidationAction):
         # an unanswered clarifying question counts; a new question starts afresh
         attempts = attempts + 1 if asked and not state.dims.get(asked) and intent not in INTENT_TOPIC else 0
         ask = to_ask(topic, state.route, state.dims, bool(problem))
+        cued = note_topic_cued(state.text)
+        if ask and cued and topic in ROUTE_PART and not to_ask(cued, state.route, state.dims):
+            # "I'm not an admin - can I still use the support line?": who may use it comes before any number
+            topic, state, ask = cued, state_of(tracker, cued), []
+            events.append(SlotSet("topic", cued))
         if attempts >= MAX_CLARIFY:
             logger.info("giving up clarifying %s after %d attempts", asked, attempts)
             ask = []
@@ -235,8 +240,13 @@ class ValidateRouteForm(FormValidationAction):
                     default_router().route(query_of({"product": product})).inferred.get("cloud") == inferred:
                 events.append(SlotSet("cloud", inferred))
             after = dict(tracker.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"})
-            answer_every_question(dispatcher, state, after, tracker.latest_message)
+            waiting = answer_every_question(dispatcher, state, after, tracker.latest_message)
             events += changed(tracker, language=state.lang)
+            if waiting:
+                # "英国电话多少 周末技术支持有人吗": the hours are answered, the number needs the product: ask it,
+                # and its answer goes to that question
+                topic, ask, attempts = waiting[0], to_ask(waiting[0], state.route, state.dims), 0
+                events.append(SlotSet("topic", topic))
         # always one slot event besides requested_slot: without it Rasa treats the turn as "nothing
         # extracted", rejects the form and lets the rules guess
         return events + [SlotSet("clarify_attempts", float(attempts)), SlotSet("requested_slot", ask[0] if ask else None)]
@@ -331,14 +341,18 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
 
 
 def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, Any],
-                          message: Mapping[str, Any]) -> None:
+                          message: Mapping[str, Any]) -> List[str]:
     """The state's question and the others the same message asks: another part ("the number, and is it open
     on Saturdays?") when it needs nothing more, and the same question for each of two values it names
-    ("US and UK numbers", "Sev A vs Sev C"), when each can be answered."""
+    ("US and UK numbers", "Sev A vs Sev C"), when each can be answered. Returns the other parts that wait
+    for a value (the caller asks for it)."""
     text = message.get("text")
     extras = also_asked(text, state.topic)
     if asks_languages_apart(text, message.get("entities") or [], state.topic):
         extras.append("languages")            # "D365 hours in Paris? can they speak French?"
+    cued = note_topic_cued(text)
+    if cued and cued != state.topic and state.topic in ROUTE_PART:
+        extras.append(cued)                   # "I'm not an admin - can I still use the support line?"
     order = asked_parts(text)                 # answer in the order asked: "the number, and is it open?"
     topics = sorted([state.topic] + extras,
                     key=lambda t: order.index(t) if t in order else -1 if t == state.topic else len(order))
@@ -347,6 +361,8 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     if any(to_ask(state.topic, s.route, s.dims) for s in states):
         states = [state]
     compare = len(states) > 1 and asks_if_same(text)
+    waiting = [t for t in extras if t in ROUTE_PART and to_ask(t, state.route, state.dims)] \
+        if state.topic in ROUTE_PART else []
     facts = []
     for one in states:
         for topic in topics:
@@ -364,6 +380,7 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
             send(dispatcher, Reply("utter_same_for_both", {"values": named, "fact": facts[0]}))
         else:
             send(dispatcher, Reply("utter_not_the_same", {"values": named}))
+    return waiting
 
 
 # The labels before a row's fact ("Severity A (critical business impact): Subscription: < 1 hour"): they name

@@ -212,12 +212,14 @@ def test_two_questions_are_answered_in_the_order_asked():
     assert [m["response"] for m in msgs] == ["utter_answer_phone", "utter_answer_hours"]
 
 
-def test_a_second_question_that_needs_more_is_left_for_later():
-    """Response times for Dynamics 365 worldwide depend on the plan: the first answer comes, no guess for the
-    second (the plan is asked when the user asks it on its own)."""
-    msgs, _ = answer(tracker("where do I file a D365 Sales case online and how fast is the reply", "ask_portal",
-                             [("product", "d365_ce")], topic="portal", product="d365_ce", cloud="worldwide"))
+def test_a_second_question_that_needs_more_is_asked_for_after_the_first_answer():
+    """Response times for Dynamics 365 worldwide depend on the plan: the first answer comes, then the plan
+    is asked for the second, with no guess."""
+    msgs, events = run(ValidateRouteForm(), tracker("where do I file a D365 Sales case online and how fast is the reply",
+                                                    "ask_portal", [("product", "d365_ce")], topic="portal",
+                                                    product="d365_ce", cloud="worldwide"))
     assert [m["response"] for m in msgs] == ["utter_answer_portal"]
+    assert slot(events, "topic") == "response" and slot(events, "requested_slot") == "plan"
     msgs, _ = answer(tracker("and where do I file it online, how fast is the reply?", "ask_portal", (),
                              topic="portal", product="d365_ce", cloud="worldwide", plan="prodirect"))
     assert [m["response"] for m in msgs] == ["utter_answer_portal", "utter_answer_response"]
@@ -343,6 +345,21 @@ def test_a_language_question_beside_the_hours_question_is_answered_too():
     t.latest_message["entities"][2].update(start=text.index("法语"), end=text.index("法语") + 2)
     msgs, _ = answer(t)
     assert [m["response"] for m in msgs] == ["utter_answer_hours", "utter_answer_languages"]
+
+
+def test_a_second_question_that_needs_a_value_is_asked_for_after_the_first_is_answered():
+    msgs, events = run(ValidateRouteForm(), tracker("英国电话多少 周末技术支持有人吗", "ask_hours",
+                                                    [("country", "uk"), ("support_type", "technical")],
+                                                    topic="hours", country="uk", support_type="technical"))
+    assert [m["response"] for m in msgs] == ["utter_answer_hours"]
+    assert slot(events, "topic") == "phone" and slot(events, "requested_slot") == "product"
+
+
+def test_a_non_admin_asking_for_the_line_also_hears_who_may_use_it():
+    msgs, _ = answer(tracker("I'm not an admin, can I still use the Microsoft 365 business support line?", "ask_phone",
+                             [("product", "m365")], topic="phone", product="m365"))
+    assert [m["response"] for m in msgs][-1] == "utter_answer_who_can_open"
+    assert "m365_admin_only" in msgs[-1]["notes_used"]
 
 
 def test_two_values_without_asking_whether_they_are_the_same_get_no_comparison():
