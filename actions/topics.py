@@ -58,6 +58,7 @@ PART_CUES: Dict[str, str] = {
              r"|\b(support|phone|help|contact|presales|pre-sales|sales|billing|tech|technical)\s*lines?\b|\bhelpdesk\b"
              r"|\bcontact\b(?!\s+(form|us)\b)|\btoll[\s-]?free\b"
              r"|\bwho\s+(handles|deals with|takes care of|do\s+(i|we)\s+(call|contact|ring)|should\s+(i|we)\s+(call|contact|ring))\b"
+             r"|\bwho\s+(do|should|can)\s+(i|we)\s+(talk|speak)\s+to\b"
              r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|(怎么|如何)联系|联系方式|联系谁|找谁"
              r"|(一个|同一个|同个|一样的)号|号(码)?(一样|相同|是一个|是同一个)|" + PERSON_CUE,
     "hours": r"\b(hours|hrs|opening(?!\s+(?:(?:a|an|the|my|our|this|new)\s+)*(?:ticket|case|request|incident|sr)s?\b)|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
@@ -67,6 +68,7 @@ PART_CUES: Dict[str, str] = {
              r"|\b(new year|christmas|easter|thanksgiving)\b|放假|假期|春节|国庆|过年|有人接"
              r"|\b(call|ring|phone|reach)\b.{0,20}\b(now|tonight|today)\b|\b(too late|how early|how late|this late|in the morning)\b"
              r"|现在.{0,8}(能|可以|有人|开)|这会儿|这么晚|这个点|开着|还能打"
+             r"|\b(overnight|at night|nights)\b|夜里|夜间|通宵|半夜"
              r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长响])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
     "portal": r"\b(portal|website|url)\b|(?<!exchange )(?<!sharepoint )(?<!business )(?<!project )\bonline\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"

@@ -249,6 +249,8 @@ def test_a_notes_question_the_documents_do_not_answer_asks_the_part_its_words_as
     ("does the support line stay open over Chinese New Year?", ["phone", "hours"]),
     ("国庆节放假期间还有人接电话吗", ["hours", "phone"]), ("首响时间是多少", ["response"]),
     ("how many hours before support picks up a Sev C ticket", ["response", "hours"]),
+    ("sev A: how fast is the first response, and do they keep working on it overnight?", ["response", "hours"]),
+    ("who do we talk to about pricing and plans?", ["phone"]),
 ])
 def test_cue_words_find_what_is_asked(text, parts):
     from actions.topics import asked_parts

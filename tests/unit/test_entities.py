@@ -43,6 +43,9 @@ def ents(text):
     ("F&O 关键和非关键问题", [("product", "d365_fo", None), ("severity", "non_critical", None),
                           ("severity", "critical", None)]),          # paired with 非关键, 关键 is the level
     ("关键是要快", []),
+    ("and if it's not critical?", [("severity", "non_critical", None)]),   # "not critical" is the level
+    ("sales team phone?", [("support_type", "presales", None)]),
+    ("从欧洲其他国家打", [("country", "eea", None)]),
     # a product the documents do not cover is named by its own name (the router reports it unknown)
     ("Azure 中国区的电话", [("cloud", "china_21v", None), ("other_product", "Azure", None)]),
     ("Azure China hotline", [("country", "cn", None), ("other_product", "Azure", None)]),  # Azure's, not the O365 one
