@@ -353,6 +353,8 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     cued = note_topic_cued(text)
     if cued and cued != state.topic and state.topic in ROUTE_PART:
         extras.append(cued)                   # "I'm not an admin - can I still use the support line?"
+    if state.topic in ("response", "hours") and "portal" not in extras and text and run_triage(text).level == "a":
+        extras.append("portal")               # "prod is down - how fast will they respond?": where to open it too
     order = asked_parts(text)                 # answer in the order asked: "the number, and is it open?"
     topics = sorted([state.topic] + extras,
                     key=lambda t: order.index(t) if t in order else -1 if t == state.topic else len(order))

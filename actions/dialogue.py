@@ -4,7 +4,7 @@ unit-testable: which question is being answered, what the user has told us so fa
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from actions.policy import Query, Route, default_router
 from actions.policy.model import DIMS, Note
@@ -33,7 +33,7 @@ _FOLLOW_UP_WORDS = re.compile(
     r"|based|located|from|here|now|deployment|environment|setup|instance|would|could|be|been|to"
     # a change of the value in hand: "what if we upgrade to ProDirect?", "要是升级到 Premier 呢"
     r"|upgrade|upgraded|upgrading|downgrade|downgraded|switch|switched|switching|move|moving|change|changed"
-    r"|went|go|going|get|got|getting|buy|buying|pick|picked|choose|chose|wrong|mistake|typo)\b|\bwhat(?=\s+(would|could|will|does)\b)"
+    r"|went|go|going|get|got|getting|buy|buying|pick|picked|choose|chose|wrong|mistake|typo|thing|things|stuff)\b|\bwhat(?=\s+(would|could|will|does)\b)"
     r"|升级到|升级成|升级|降级到|降级|换到|换用|改用|转到|买了|那么|那|的话|还有|和|跟|与|如果|要是|换成|改成|不对|不是|搞错了|说错了|打错了|错了|我想问的是|我想问|我问的是|我说的是|应该是|其实是|其实|是|的"
     r"|我们|我|买的|用的|计划|版本|版|那个|这个|个|呢|吧|啊|呀|哦|嗯|再问|问下|一下|公司|在|位于|[\W_\d]",
     re.IGNORECASE)
@@ -116,6 +116,18 @@ def note_topic_asked(text: Optional[str], values: Mapping[str, Any] = {}) -> Opt
     for hit in strong(note_index(router.facts).search(without_part_cues(text or ""), notes), **ASKED_NOTE):
         for note_topic in hit.note.topics:
             if note_topic in TOPIC_OF_NOTE:
+                return TOPIC_OF_NOTE[note_topic]
+    return None
+
+
+def closer_notes_topic(text: Optional[str], values: Mapping[str, Any], topics: Sequence[str]) -> Optional[str]:
+    """Of some notes questions, the one whose notes (for the values named) best match the message's words;
+    None when no note of theirs matches at all."""
+    router = default_router()
+    notes = router.route(query_of({d: v for d, v in values.items() if d in DIMS and v})).notes
+    for hit in note_index(router.facts).search(without_part_cues(text or ""), notes):
+        for note_topic in hit.note.topics:
+            if TOPIC_OF_NOTE.get(note_topic) in topics:
                 return TOPIC_OF_NOTE[note_topic]
     return None
 

@@ -58,12 +58,14 @@ PART_CUES: Dict[str, str] = {
              r"|\b(support|phone|help|contact|presales|pre-sales|sales|billing|tech|technical)\s*lines?\b|\bhelpdesk\b"
              r"|\bcontact\b(?!\s+(form|us)\b)|\btoll[\s-]?free\b"
              r"|\bwho\s+(handles|deals with|takes care of|do\s+(i|we)\s+(call|contact|ring)|should\s+(i|we)\s+(call|contact|ring))\b"
-             r"|\bwho\s+(do|should|can)\s+(i|we)\s+(talk|speak)\s+to\b"
-             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|电话(?!支持)|(怎么|如何)联系|联系方式|联系谁|找谁"
+             r"|\bwho\s+(do|should|can)\s+(i|we)\s+(talk|speak)\s+to\b|\bwho\s+(can|could)\s+help\b"
+             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|(?<!不想打)(?<!不打)(?<!除了)(?<!不用打)电话(?!支持)|(怎么|如何)联系|联系方式|联系谁|找谁"
              r"|(一个|同一个|同个|一样的)号|号(码)?(一样|相同|是一个|是同一个)|" + PERSON_CUE,
-    "hours": r"\b(hours|hrs|opening(?!\s+(?:(?:a|an|the|my|our|this|new)\s+)*(?:ticket|case|request|incident|sr)s?\b)|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closed?|closes|closing"
+    "hours": r"\b(hours|hrs|opening(?!\s+(?:(?:a|an|the|my|our|this|new)\s+)*(?:ticket|case|request|incident|sr)s?\b)|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closing time"
              r"|24/7|24x7|7x24|weekends?|saturdays?|sundays?|holidays?|what time|around the clock|round the clock)\b"
-             r"|\bwhen\s+(is|are|can|do|does)\b.{0,40}\b(available|open|reachable|staffed)\b"
+             r"|\bwhen\s+(is|are|can|do|does)\b.{0,40}\b(available|open|reachable|staffed|clos(e|es|ed|ing))\b"
+             # closing as opening hours ("closed on Sundays?", "does it close at 5"), not a month-end close
+             r"|\b(is|are)\s+(it|they|support|the line)\s+closed\b|\bclos(e|es|ed|ing)\s+(at|on|now|today|tonight|for|during|over)\b"
              r"|\bwhen\s+(can|could|should)\s+(i|we)\s+(call|ring|phone|reach|contact)\b|\bright now\b|\bstays?\s+open\b"
              r"|\b(new year|christmas|easter|thanksgiving)\b|放假|假期|春节|国庆|过年|有人接"
              r"|\b(call|ring|phone|reach)\b.{0,20}\b(now|tonight|today)\b|\b(too late|how early|how late|this late|in the morning)\b"
@@ -144,7 +146,8 @@ def _cue_word(m: "re.Match") -> str:
 
 
 # A clause that asks something: the question mark, or a question word of either language.
-_QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who|is there|are there|any|can i|can we|could you)\b"
+_QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who|is there|are there|any|can i|can we|could you"
+                       r"|give me|tell me|send me|show me|i need|we need)\b|告诉我|给我|发我|我需要"
                        r"|吗|呢|什么|啥|咋|哪|几|多少|怎么|如何|是否|有没有", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
 _QUESTION_CLAUSE = re.compile(r"[^,，。.!！;；\n?？]+[?？]?")

@@ -42,7 +42,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.policy.model import DIMS
 from actions.policy.vocab import is_negated, normalize
-from actions.dialogue import is_value_follow_up, note_topic_asked
+from actions.dialogue import closer_notes_topic, is_value_follow_up, note_topic_asked
 from actions.policy.triage import triage
 from actions.topics import (BY_INTENT, BY_NAME, asked_parts, asks_for_person, asks_question, note_topic_cued,
                             parts_asked_plainly)
@@ -69,6 +69,11 @@ _MORE = re.compile(r"\b(examples?|for instance|more details?|elaborate|tell me m
 # counts from a lower confidence, when it stands clear of the next one.
 IN_DOMAIN_CONFIDENCE = 0.25
 IN_DOMAIN_MARGIN = 0.1
+
+
+def _notes_questions(*intents: Optional[str]) -> bool:
+    """Whether intents all ask notes questions."""
+    return all(i in BY_INTENT and BY_INTENT[i].answer == "notes" for i in intents)
 
 
 def _problem_asking_its_level(text: str) -> bool:
@@ -106,10 +111,15 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
             noted = None if asked_parts(text, questions_only=True) else note_topic_asked(text, values)
             if noted:
                 return BY_NAME[noted].intent
-            (guess, confidence), runner_up = (list(ranking[:1]) or [(None, 0.0)])[0], \
-                (ranking[1][1] if len(ranking) > 1 else 0.0)
+            (guess, confidence), (second, runner_up) = (list(ranking[:1]) or [(None, 0.0)])[0], \
+                (ranking[1] if len(ranking) > 1 else (None, 0.0))
             if guess in QUESTIONS and confidence >= IN_DOMAIN_CONFIDENCE and confidence - runner_up >= IN_DOMAIN_MARGIN:
                 return guess
+            if confidence >= IN_DOMAIN_CONFIDENCE and _notes_questions(guess, second):
+                # torn between two notes questions ("does 21Vianet handle our own network?": what support
+                # covers, or whose job it is): the one whose notes match the words better, else the first
+                closer = closer_notes_topic(text, values, (BY_INTENT[guess].name, BY_INTENT[second].name))
+                return BY_NAME[closer].intent if closer else guess
             if _problem_asking_its_level(text):
                 return PROBLEM
             asked = asked_parts(text)

@@ -362,6 +362,13 @@ def test_a_non_admin_asking_for_the_line_also_hears_who_may_use_it():
     assert "m365_admin_only" in msgs[-1]["notes_used"]
 
 
+def test_a_severe_problem_asking_how_fast_also_hears_where_to_open_it():
+    text = "our F&O prod in China (21V) is completely down, month-end close blocked. how fast will someone respond?"
+    msgs, _ = answer(tracker(text, "ask_response_time", [("product", "d365_fo"), ("country", "cn"), ("cloud", "china_21v")],
+                             topic="response", product="d365_fo", country="cn", cloud="china_21v"))
+    assert [m["response"] for m in msgs] == ["utter_answer_response", "utter_answer_portal"]
+
+
 def test_two_values_without_asking_whether_they_are_the_same_get_no_comparison():
     msgs, _ = answer(tracker("US and Canada M365 numbers?", "ask_phone", [("product", "m365"), ("country", "us"),
                              ("country", "ca")], topic="phone", product="m365", country="us"))

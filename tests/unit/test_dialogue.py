@@ -161,6 +161,7 @@ def _values(text):
     ("要是升级到 Premier 呢", True),
     ("how do we upgrade to Premier?", False),                  # how to upgrade: a question of its own
     ("can we switch to Premier online?", False),
+    ("ok and the same thing for Sev C?", True),
 ])
 def test_a_message_that_only_gives_new_values_is_a_follow_up(text, follow_up):
     from actions.dialogue import is_value_follow_up
@@ -251,6 +252,9 @@ def test_a_notes_question_the_documents_do_not_answer_asks_the_part_its_words_as
     ("how many hours before support picks up a Sev C ticket", ["response", "hours"]),
     ("sev A: how fast is the first response, and do they keep working on it overnight?", ["response", "hours"]),
     ("who do we talk to about pricing and plans?", ["phone"]),
+    ("F&O is down, month-end close blocked. how fast will someone respond?", ["response"]),   # no opening hours
+    ("is support closed on Sundays?", ["hours"]), ("does the line close at 5?", ["hours"]),
+    ("不想打电话 还有啥办法联系支持", []), ("除了电话还有什么方式联系支持", []),             # the phone ruled out
 ])
 def test_cue_words_find_what_is_asked(text, parts):
     from actions.topics import asked_parts

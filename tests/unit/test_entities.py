@@ -44,7 +44,8 @@ def ents(text):
                           ("severity", "critical", None)]),          # paired with 非关键, 关键 is the level
     ("关键是要快", []),
     ("and if it's not critical?", [("severity", "non_critical", None)]),   # "not critical" is the level
-    ("sales team phone?", [("support_type", "presales", None)]),
+    ("sales rep phone?", [("support_type", "presales", None)]),
+    ("the whole sales team is blocked", []),                          # people, not pre-sales
     ("从欧洲其他国家打", [("country", "eea", None)]),
     # a product the documents do not cover is named by its own name (the router reports it unknown)
     ("Azure 中国区的电话", [("cloud", "china_21v", None), ("other_product", "Azure", None)]),

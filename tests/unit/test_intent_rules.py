@@ -103,6 +103,10 @@ def test_a_fallback_the_classifier_leaned_to_read_as_out_of_scope_stays_a_fallba
     # only values (one ruled out) and words about who we are: a value, whatever the unsure guess
     ("not the 21Vianet one - we're a US company", [("describe_problem", 0.35), ("ask_plans", 0.19)], "inform"),
     ("我们公司在多伦多", [("ask_hours", 0.3), ("ask_phone", 0.1)], "inform"),
+    # torn between two notes questions: the one whose notes match the words better
+    ("世纪互联 O365 技术支持管不管我们公司内网的问题", [("ask_coverage", 0.48), ("ask_responsibilities", 0.47)],
+     "ask_coverage"),
+    ("D365 支持计划到期后会怎么样", [("ask_plans", 0.39), ("ask_plan_lifecycle", 0.31)], "ask_plans"),
 ])
 def test_a_fallback_that_names_a_value(text, ranking, expected):
     assert repaired_intent("nlu_fallback", entities(text), text, ranking) == expected
