@@ -398,11 +398,9 @@ def the_fact(messages: List[Dict[str, Any]]) -> str:
             return ", ".join(m["numbers"])
         lines = (m.get("lines") or "").strip().splitlines()
         if lines and m.get("response") != "utter_no_fact":
-            fact, label = lines[0].lstrip("• ").strip(), None
-            while label != "":
-                label = _ROW_LABEL.match(fact)
-                label = label.group(0) if label else ""
-                fact = fact[len(label):]
+            fact = lines[0].lstrip("• ").strip()
+            while (label := _ROW_LABEL.match(fact)):
+                fact = fact[label.end():]
             return fact
     return ""
 

@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from actions.policy import Query, Route, default_router
 from actions.policy.model import DIMS, Note
-from actions.policy.note_search import note_index, strong
+from actions.policy.note_search import Hit, note_index, strong
 from actions.policy.vocab import normalize
 from actions.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_definition,
                             asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
@@ -111,9 +111,7 @@ def note_topic_asked(text: Optional[str], values: Mapping[str, Any] = {}) -> Opt
     cued = note_topic_cued(text)
     if cued:
         return cued
-    router = default_router()
-    notes = router.route(query_of({d: v for d, v in values.items() if d in DIMS and v})).notes
-    for hit in strong(note_index(router.facts).search(without_part_cues(text or ""), notes), **ASKED_NOTE):
+    for hit in strong(_note_hits(text, values), **ASKED_NOTE):
         for note_topic in hit.note.topics:
             if note_topic in TOPIC_OF_NOTE:
                 return TOPIC_OF_NOTE[note_topic]
@@ -123,13 +121,19 @@ def note_topic_asked(text: Optional[str], values: Mapping[str, Any] = {}) -> Opt
 def closer_notes_topic(text: Optional[str], values: Mapping[str, Any], topics: Sequence[str]) -> Optional[str]:
     """Of some notes questions, the one whose notes (for the values named) best match the message's words;
     None when no note of theirs matches at all."""
-    router = default_router()
-    notes = router.route(query_of({d: v for d, v in values.items() if d in DIMS and v})).notes
-    for hit in note_index(router.facts).search(without_part_cues(text or ""), notes):
+    for hit in _note_hits(text, values):
         for note_topic in hit.note.topics:
             if TOPIC_OF_NOTE.get(note_topic) in topics:
                 return TOPIC_OF_NOTE[note_topic]
     return None
+
+
+def _note_hits(text: Optional[str], values: Mapping[str, Any]) -> List[Hit]:
+    """The notes for the values a message names, best match of its words first (the words that only ask
+    for a routing part left out)."""
+    router = default_router()
+    notes = router.route(query_of({d: v for d, v in values.items() if d in DIMS and v})).notes
+    return note_index(router.facts).search(without_part_cues(text or ""), notes)
 
 
 def also_asked(text: Optional[str], topic: Optional[str]) -> List[str]:

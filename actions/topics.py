@@ -99,10 +99,14 @@ NOTE_CUES: Dict[str, str] = {
 _NOTE_CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in NOTE_CUES.items()}
 
 
+def _says(rx: "re.Pattern", text: Optional[str]) -> bool:
+    """Whether a message (normalised, its first 2000 characters) holds words of `rx`."""
+    return bool(text) and bool(rx.search(normalize(text[:2000])))
+
+
 def note_topic_cued(text: Optional[str]) -> Optional[str]:
     """The notes question a message asks by its cue words (NOTE_CUES), if any."""
-    text = normalize((text or "")[:2000])
-    return next((name for name, rx in _NOTE_CUES.items() if rx.search(text)), None)
+    return next((name for name, rx in _NOTE_CUES.items() if _says(rx, text)), None)
 
 
 # Asking how to get help at all ("fastest way to get help?", "what should we do?", "怎么找支持"): beside
@@ -129,7 +133,7 @@ def without_part_cues(text: str) -> str:
 
 def asks_for_person(text: Optional[str]) -> bool:
     """Whether a message asks to talk to a person (which the hotline answers)."""
-    return bool(text) and bool(_PERSON.search(normalize(text[:2000])))
+    return _says(_PERSON, text)
 # The cue words a near miss is read as ("numbr", "sevirity", "webiste"): a word of five letters or more one
 # typo away, with the same first letter.
 _CUE_WORDS = ("number", "numbers", "phone", "hotline", "hours", "opening", "portal", "website", "response",
@@ -183,7 +187,7 @@ def parts_asked_plainly(text: Optional[str]) -> List[str]:
 
 def asks_for_help(text: Optional[str]) -> bool:
     """Whether a message asks how to get help at all (see HELP_CUE)."""
-    return bool(text) and bool(_HELP.search(normalize(text[:2000])))
+    return _says(_HELP, text)
 
 
 def clause_at(text: str, position: int) -> str:
@@ -201,7 +205,7 @@ def asks_part_in(clause: str, part: str) -> bool:
 
 def asks_question(text: Optional[str]) -> bool:
     """Whether a message asks something: a question mark or a question word of either language."""
-    return bool(text) and bool(_QUESTION.search(normalize(text[:2000])))
+    return _says(_QUESTION, text)
 
 
 BY_INTENT: Dict[str, Topic] = {t.intent: t for t in TOPICS}
@@ -222,4 +226,4 @@ ATTACHED_NOTE_TOPICS = ("phone", "portal", "response", "severity", "24x7", "cont
 
 def asks_definition(text: Optional[str]) -> bool:
     """Whether a message asks what a term means rather than for its value."""
-    return bool(text and _DEFINITION.search(normalize(text[:2000])))
+    return _says(_DEFINITION, text)

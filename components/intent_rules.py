@@ -91,6 +91,7 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
     text = normalize(text)
     plain = [e for e in entities if e.get("role") != NEGATED and not is_negated(text, e.get("start", 0))]
     named = {e.get("entity") for e in plain}
+    values = {e["entity"]: e.get("value") for e in plain if e.get("entity") in DIMS}
     request = next((e for e in plain if e.get("entity") == REPLY_LANGUAGE), None)
     if request and intent in (FALLBACK, LANGUAGES):
         # "中文再说一遍" is a switch; "ok back to English now - and Canada?" is a switch and the words after it
@@ -107,7 +108,6 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         if intent == FALLBACK:
             # "how do we link our Premier contract in LCS?": a note answers it (a part asked by its cue words
             # stays the classifier's and the cues' to decide)
-            values = {e["entity"]: e.get("value") for e in plain if e.get("entity") in DIMS}
             noted = None if asked_parts(text, questions_only=True) else note_topic_asked(text, values)
             if noted:
                 return BY_NAME[noted].intent
@@ -145,7 +145,7 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         if "language" in named and not triage(text).level:
             return LANGUAGES                        # "our Taipei team would prefer Traditional Chinese, possible?"
         # "our office network keeps dropping - will 21Vianet troubleshoot that?": a question a note answers
-        noted = note_topic_asked(text, {e["entity"]: e.get("value") for e in plain if e.get("entity") in DIMS})
+        noted = note_topic_asked(text, values)
         if noted and BY_NAME[noted].answer == "notes":
             return BY_NAME[noted].intent
     elif intent != FALLBACK and _problem_asking_its_level(text):
