@@ -19,9 +19,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked,
-                              answered_by_general_notes, asks_if_same, asks_languages_apart, is_value_follow_up,
-                              merge_dims, notes_answering, notes_for_every_candidate, product_of_notes, query_of, to_ask,
-                              topic_for, topic_with_an_answer, values_named_twice)
+                              answered_by_general_notes, asks_if_same, asks_languages_apart, fact_compared,
+                              is_value_follow_up, merge_dims, notes_answering, notes_for_every_candidate,
+                              product_of_notes, query_of, to_ask, topic_for, topic_with_an_answer, values_named_twice)
 from actions.policy import Route, default_router, triage as run_triage
 from actions.policy.model import DIMS
 from actions.policy.schedule import utc_now
@@ -378,7 +378,8 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     if compare and all(facts):
         r = state.renderer
         named = r.join(r.name(dim, v) for v in values)
-        if len(set(facts)) == 1:
+        compared = [fact_compared(one.route, state.topic) for one in states]
+        if len(set(compared if all(compared) else facts)) == 1:
             send(dispatcher, Reply("utter_same_for_both", {"values": named, "fact": facts[0]}))
         else:
             send(dispatcher, Reply("utter_not_the_same", {"values": named}))
@@ -401,7 +402,7 @@ def the_fact(messages: List[Dict[str, Any]]) -> str:
             fact = lines[0].lstrip("• ").strip()
             while (label := _ROW_LABEL.match(fact)):
                 fact = fact[label.end():]
-            return fact
+            return re.split(r"；|; ", fact)[0]       # not what it means right now ("closed now, opens ...")
     return ""
 
 

@@ -7,7 +7,7 @@ import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from actions.policy import Query, Route, default_router
-from actions.policy.model import DIMS, Note
+from actions.policy.model import DIMS, Hours, Note, Phone, Portal, ResponseTime
 from actions.policy.note_search import Hit, note_index, strong
 from actions.policy.vocab import normalize
 from actions.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_definition,
@@ -28,7 +28,7 @@ MAX_CLARIFY = 2          # unanswered clarifying questions before answering with
 _FOLLOW_UP_WORDS = re.compile(
     r"'(?:re|s|m|ll|ve|d)\b|\b(?:what|how)\s+about\b|\bwhat\s+if\b|\b(?:and|or|also|then|instead|rather|no|nope|sorry|actually|wait|oh|ok|okay"
     r"|i|we|we're|were|are|am|is|it|it's|its|meant|mean|mean't|had|have|has|use|using|on|in|for|with|at|of|the|a|an|our|my"
-    r"|one|ones|plan|plans|version|tenant|office|site|case|instance|please|pls|same|question|about|if|there|that|this"
+    r"|one|ones|plan|plans|version|tenant|domain|domains|ends|ending|office|site|case|instance|please|pls|same|question|about|if|there|that|this"
     r"|because|moved|again|operated|run|hosted|by|hmm|um|uh|well|so|just|not|company|firm|org|organi[sz]ation|team"
     r"|based|located|from|here|now|deployment|environment|setup|instance|would|could|be|been|to"
     # a change of the value in hand: "what if we upgrade to ProDirect?", "要是升级到 Premier 呢"
@@ -187,6 +187,27 @@ def asks_if_same(text: Optional[str]) -> bool:
     return bool(text and _SAME.search(text))
 
 
+def fact_compared(route: Route, topic: Optional[str]) -> Optional[frozenset]:
+    """What a part's answer says, as data, to tell whether two answers are the same: its numbers, schedules,
+    commitments or addresses; None when it answers nothing. Two pages that word the same hours differently
+    ("working days" / "Monday through Friday", both 9:00-18:00 Beijing time) give the same fact."""
+    rows = route.part(ROUTE_PART[topic]).rows if topic in ROUTE_PART else ()
+    keys = set()
+    for row in rows:
+        fact = getattr(row, "hours", None) or getattr(row, "response", None) or row
+        if isinstance(fact, Phone):
+            keys.add(("phone", re.sub(r"\D", "", fact.number)))
+        elif isinstance(fact, Hours):
+            keys.add(("hours", fact.schedule))
+        elif isinstance(fact, ResponseTime):
+            keys.add(("response", fact.duration, fact.clock.split(":")[0]))    # a line's own hours: its kind
+        elif isinstance(fact, Portal):
+            keys.add(("portal", fact.url or fact.name.en))
+        else:
+            return None
+    return frozenset(keys) or None
+
+
 # A new question that names what it is about starts afresh on these, unless it names them too.
 DETAIL_DIMS = ("support_type", "severity", "plan")
 
@@ -301,8 +322,8 @@ def to_ask(topic: Optional[str], route: Route, dims: Mapping[str, Optional[str]]
     if topic in ROUTE_PART:
         missing = route.part(ROUTE_PART[topic]).missing
         return [missing.dim] if missing else []
-    if topic in NOTE_TOPICS:
-        return ["product"] if not dims.get("product") else []
+    if topic in NOTE_TOPICS:                    # Office 365 Germany is Microsoft 365: the route says so
+        return ["product"] if not (dims.get("product") or route.query.product) else []
     if topic == "handoff":
         if not dims.get("product"):
             return ["product"]

@@ -59,7 +59,7 @@ PART_CUES: Dict[str, str] = {
              r"|\bcontact\b(?!\s+(form|us)\b)|\btoll[\s-]?free\b"
              r"|\bwho\s+(handles|deals with|takes care of|do\s+(i|we)\s+(call|contact|ring)|should\s+(i|we)\s+(call|contact|ring))\b"
              r"|\bwho\s+(do|should|can)\s+(i|we)\s+(talk|speak)\s+to\b|\bwho\s+(can|could)\s+help\b"
-             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|(?<!不想打)(?<!不打)(?<!除了)(?<!不用打)电话(?!支持)|(怎么|如何)联系|联系方式|联系谁|找谁"
+             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|(?<!不想打)(?<!不打)(?<!除了)(?<!不用打)电话(?!支持.{0,8}(时间|几点|小时|时段|营业|上班|开放|多久|响应|语言|中文|英文))|(怎么|如何)联系|联系方式|联系谁|找谁"
              r"|(一个|同一个|同个|一样的)号|号(码)?(一样|相同|是一个|是同一个)|" + PERSON_CUE,
     "hours": r"\b(hours|hrs|opening(?!\s+(?:(?:a|an|the|my|our|this|new)\s+)*(?:ticket|case|request|incident|sr)s?\b)|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closing time"
              r"|24/7|24x7|7x24|weekends?|saturdays?|sundays?|holidays?|what time|around the clock|round the clock)\b"
@@ -74,7 +74,7 @@ PART_CUES: Dict[str, str] = {
              r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长响])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
     "portal": r"\b(portal|website|url)\b|(?<!exchange )(?<!sharepoint )(?<!business )(?<!project )\bonline\b|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
-              r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(log|file|raise|open|submit|create|lodge)\b"
+              r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(log|file|raise|open|submit|create|lodge|report)\b"
               r"|哪里提交|在哪提交|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)"
               r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)|(在哪|哪里|去哪|往哪)(儿)?提(?!供|到|前|醒|示)"
               r"|(在哪|哪里|去哪|怎么|如何).{0,6}(开|提|建)(个|一个)?(支持)?(请求|工单|单子|case|ticket|sr)",
@@ -95,6 +95,10 @@ PART_CUES: Dict[str, str] = {
 NOTE_CUES: Dict[str, str] = {
     "who_can_open": r"\b(not|non)[\s-]?(an?\s+)?(admin|administrator)s?\b|\bend[\s-]?users?\b|\bhome users?\b"
                     r"|不是管理员|非管理员|个人用户|家庭用户|普通用户",
+    # whether support takes on a problem at all ("suspect our own firewall - does 21V handle that?")
+    "coverage": r"\b(will|would|do(es)?)\s+(they|21\s?v(ianet)?|microsoft|support)\s+(handle|fix|troubleshoot|look at|deal with)\s+(that|this|it)\b"
+                r"|\bis\s+(that|this|it)\s+(covered|in scope|supported)\b|\bdo(es)?\s+(they|support|21\s?v(ianet)?)\s+(cover|handle)\b"
+                r"|管吗|管不管|归谁管|负责吗|负不负责|会处理吗|帮忙处理吗|管这个吗|在支持范围",
 }
 _NOTE_CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in NOTE_CUES.items()}
 
@@ -152,7 +156,7 @@ def _cue_word(m: "re.Match") -> str:
 # A clause that asks something: the question mark, or a question word of either language.
 _QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who|is there|are there|any|can i|can we|could you"
                        r"|give me|tell me|send me|show me|i need|we need)\b|告诉我|给我|发我|我需要"
-                       r"|吗|呢|什么|啥|咋|哪|几|多少|怎么|如何|是否|有没有", re.IGNORECASE)
+                       r"|吗|呢|什么|啥|咋|哪|几|多少|怎么|如何|是否|有没有|谁", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
 _QUESTION_CLAUSE = re.compile(r"[^,，。.!！;；\n?？]+[?？]?")
 

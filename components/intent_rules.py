@@ -100,6 +100,10 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
             return "switch_language"
         if intent == LANGUAGES and not _LANGUAGE_WORDS.search(text[:request.get("start", 0)] + text[request.get("end", 0):]):
             intent, ranking = FALLBACK, [r for r in ranking if r[0] != LANGUAGES]
+    if request and intent not in (LANGUAGES, "switch_language") and any(
+            e.get("entity") == "language" and (e.get("end", 0) <= request.get("start", 0) or
+                                               e.get("start", 0) >= request.get("end", 0)) for e in plain):
+        return LANGUAGES          # "中文回答吧，技术支持有德语吗": another language than the reply's is asked about
     if named & set(DIMS):
         if intent == DENY:
             return "inform"
@@ -154,6 +158,8 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         # the words ask for other parts only ("is it one number for presales and tech?" read as hours): the
         # cue words are exact where the classifier only leans
         asked = parts_asked_plainly(text)
+        if not asked and not asks_question(text):
+            asked = asked_parts(text)               # a bare request: "21V O365 严重级别 B 和 C 的技术支持工作时间"
         if asked and BY_INTENT[intent].name not in asked:
             return BY_NAME[asked[0]].intent
     if intent == "ask_languages" and "language" not in named and not _LANGUAGE_WORDS.search(text):

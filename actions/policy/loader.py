@@ -116,7 +116,7 @@ class _Loader:
             self.vocab[kind] = {}
             for tid, d in _get(self.raw, kind, "facts", dict).items():
                 self.vocab[kind][str(tid)] = self._term(kind, str(tid), d)
-        for kind, group_key in (("products", "product_groups"), ("plans", "plan_groups")):
+        for kind, group_key in (("products", "product_groups"), ("plans", "plan_groups"), ("countries", "country_groups")):
             for gid, d in _get(self.raw, group_key, "facts", dict, required=False, default={}).items():
                 where = f"{group_key}[{gid}]"
                 if gid in self.vocab[kind]:
@@ -450,7 +450,7 @@ class _Loader:
 
         facts = Facts(self.documents, section_titles_zh, self.vocab, self.regions, inferences, phones, no_phone,
                       tuple(portals), links, hours, tuple(business_hours), schemes, responses, tuple(langs), meta,
-                      notes, conflicts, _str_list(raw, "not_covered", "facts"))
+                      notes, conflicts, _str_list(raw, "not_covered", "facts"), _str_list(raw, "not_mentions", "facts"))
         _check_references(facts)
         return facts
 

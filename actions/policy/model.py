@@ -273,6 +273,7 @@ class Facts:
     notes: Mapping[str, Note]
     conflicts: Mapping[str, Conflict]
     not_covered: Tuple[str, ...] = ()              # product names the documents do not cover ("Azure")
+    not_mentions: Tuple[str, ...] = ()             # phrases holding an alias that do not mean it ("国际长途")
 
     def term(self, kind: str, term_id: str) -> Term:
         return self.vocab[kind][term_id]

@@ -76,6 +76,10 @@ SYNONYMS_ZH = (
     ("购买", "买了", "购入", "采购"),
     ("根本原因", "根因", "rca"),
     ("验证码", "pin 码", "pin码", "验证"),
+    ("网络", "防火墙", "代理服务器", "代理", "运营商", "宽带"),
+    ("中断", "宕机", "挂了", "挂掉", "瘫痪", "停摆"),
+    # "how-to" (the page's word) is two stop words apart: one term, in both languages
+    ("howto", "how-tos", "how-to", "如何操作", "操作方法", "使用方法", "功能怎么用", "怎么用的问题"),
 )
 _SYN_EN = {w: group[0] for group in SYNONYMS_EN for w in group}
 _SYN_ZH = re.compile("|".join(sorted((re.escape(w) for g in SYNONYMS_ZH for w in g[1:]), key=len, reverse=True)))
@@ -189,10 +193,18 @@ def note_index(facts: Facts) -> NoteIndex:
     return index
 
 
+# How far above the runner-up (and above the score bar) a hit stands to count with less of the question's words.
+STANDOUT = 3.0
+
+
 def strong(hits: Sequence[Hit], min_score: float, min_share: float, ratio: float = 0.6, limit: int = 3) -> List[Hit]:
     """The clear matches: the best hit that holds enough of the question's words, when it scores high enough
-    and not far below the best of all, and the hits of that kind close behind it."""
-    holding = [h for h in hits if h.share >= min_share]
+    and not far below the best of all, and the hits of that kind close behind it. A hit that stands far
+    above every other (a long message around one note's rare words: "they want to send me a verification
+    code, why?") needs a little less of the question's words."""
+    standout = bool(hits) and hits[0].score >= min_score and \
+        (len(hits) == 1 or hits[0].score >= STANDOUT * hits[1].score)
+    holding = [h for h in hits if h.share >= min_share or (standout and h is hits[0] and h.share >= 0.75 * min_share)]
     if not holding or holding[0].score < max(min_score, ratio * hits[0].score):
         return []
     best = holding[0].score

@@ -117,6 +117,9 @@ class Vocabulary:
         names = sorted(facts.not_covered, key=len, reverse=True)
         self._not_covered = re.compile("(?:" + "|".join(_alias_pattern(n, False) for n in names) + ")"
                                        r"(?!\s*(?:AD|Active\s+Directory)\b)", re.IGNORECASE) if names else None
+        phrases = sorted(facts.not_mentions, key=len, reverse=True)
+        self._not_mentions = re.compile("|".join(_alias_pattern(p, False) for p in phrases), re.IGNORECASE) \
+            if phrases else None
 
     def not_covered(self, text: str) -> List[Tuple[int, int]]:
         """Spans of `text` that name a product the documents do not cover ("Azure"; not "Azure AD")."""
@@ -141,9 +144,12 @@ class Vocabulary:
         text = normalize(text)
         corrected, positions = self._correct(text) if fuzzy else (text, None)
         out = []
+        masked = [m.span() for m in self._not_mentions.finditer(text)] if self._not_mentions else []
         for m in self._pattern.finditer(corrected):
             alias, dim, tid, _ = self._entries[m.lastindex - 1]
             start, end = (m.start(), m.end()) if positions is None else (positions[m.start()], positions[m.end() - 1] + 1)
+            if any(a <= start and end <= b for a, b in masked):      # "国际长途": a call, not a cloud
+                continue
             out.append(Mention(dim, tid, start, end, text[start:end]))
         return _plans_in_a_list_of_plans(out)
 
@@ -197,7 +203,8 @@ class Vocabulary:
         product groups): a trained model whose tokens were masked with this vocabulary is stale when it
         changes."""
         groups = sorted((tid, sorted(t.members)) for tid, t in self.facts.vocab["products"].items() if t.is_group)
-        data = json.dumps([self._entries, self._brand_words, groups, self.facts.not_covered], ensure_ascii=False)
+        data = json.dumps([self._entries, self._brand_words, groups, self.facts.not_covered, self.facts.not_mentions],
+                          ensure_ascii=False)
         return hashlib.sha256(data.encode()).hexdigest()
 
     def aliases(self, dim: str, value: str) -> Tuple[str, ...]:

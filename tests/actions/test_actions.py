@@ -327,6 +327,20 @@ def test_asked_whether_two_answers_are_the_same_it_says_so(text, entities, same,
     assert fact is None or msgs[-1]["fact"] == fact
 
 
+@pytest.mark.parametrize("topic,intent,extra,same", [
+    ("hours", "ask_hours", {"support_type": "billing"}, True),         # "working days" / "Monday through Friday"
+    ("response", "ask_response_time", {"severity": "non_critical"}, True),   # 8 hours, whatever the due time
+    ("hours", "ask_hours", {"support_type": "technical"}, False),      # 9-24 every day / 9-18 Mon-Fri
+])
+def test_two_products_compared_by_the_facts_as_data_not_their_wording(topic, intent, extra, same):
+    text = "世纪互联的 F&O 跟 CE 这方面一样吗"
+    ents = [("product", "d365_fo"), ("product", "d365_ce"), ("cloud", "china_21v")] + list(extra.items())
+    msgs, _ = answer(tracker(text, intent, ents, topic=topic, product="d365_fo", cloud="china_21v", **extra))
+    assert [m["response"] for m in msgs][:2] == [f"utter_answer_{'response' if topic == 'response' else topic}"] * 2
+    assert msgs[-1]["response"] == ("utter_same_for_both" if same else "utter_not_the_same")
+    assert not same or ("9:00" in msgs[-1]["fact"] or "8" in msgs[-1]["fact"]) and "现在" not in msgs[-1]["fact"]
+
+
 @pytest.mark.parametrize("severity,same", [("a", True), ("c", False)])
 def test_three_plans_compared_by_their_fact_not_by_the_plan_names_in_the_rows(severity, same):
     text = f"Is the Sev {severity.upper()} initial response identical across Subscription, ProDirect and Premier for D365?"

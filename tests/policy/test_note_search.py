@@ -42,6 +42,17 @@ def test_a_paraphrase_finds_its_note_clearly(text, note):
     assert note in [h.note.id for h in hits], [(h.note.id, round(h.score, 1), round(h.share, 2)) for h in INDEX.search(text)[:4]]
 
 
+def test_a_note_far_above_the_rest_needs_less_of_a_long_message():
+    """A chatty message around one note's rare words: the note stands far above every other, so a share of
+    the words below the bar still counts; a hit close to the runner-up does not get that leeway."""
+    text = "the agent said they must send a verification code before touching our tenant because I used my own mobile?? why"
+    hits = INDEX.search(text)
+    assert hits[0].note.id == "m365_pin_verification" and hits[0].share < 0.6, [(h.note.id, h.share) for h in hits[:2]]
+    assert [h.note.id for h in strong(hits, min_score=6.0, min_share=0.6)] == ["m365_pin_verification"]
+    close = [hits[0], type(hits[0])(hits[1].note, hits[0].score / 2, hits[1].share)]
+    assert strong(close, min_score=6.0, min_share=0.6) == []
+
+
 def test_product_and_place_names_do_not_count_as_question_words():
     assert INDEX.query_terms("21Vianet Office 365 in Germany Dynamics 365 F&O") == []
     assert INDEX.query_terms("will 21Vianet downgrade it?") == ["lower"]     # the page's word for it
@@ -57,3 +68,5 @@ def test_terms_read_both_languages_and_traditional_characters():
     assert terms("根本原因") == ["根本", "本原", "原因"]
     assert terms("根本原因") == terms("根本原因".encode().decode())
     assert terms("聯繫") == terms("联系")
+    assert terms("防火墙") == terms("代理") == terms("网络")              # the page's word for them
+    assert terms("How-to questions") == terms("how-to 问题") == terms("如何操作") == ["howto"]

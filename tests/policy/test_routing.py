@@ -52,6 +52,27 @@ def test_country_implies_cloud_and_back(router):
     assert r.query.cloud == "worldwide" and numbers(r) == ["0800 032 6417"]
 
 
+@pytest.mark.parametrize("severity", ["Sev A", "B", "严重级别 C"])
+def test_a_severity_letter_in_china_means_office_365(router, severity):
+    """Only Office 365 operated by 21Vianet grades requests A/B/C there; the Dynamics 365 pages for 21Vianet
+    say critical / non-critical, which still leave the product open."""
+    r = router.route(Query(cloud="21Vianet", severity=severity))
+    assert r.query.product == "m365" and r.inferred.get("product") == "m365"
+    assert r.part("response").missing is None
+    r = router.route(Query(cloud="21Vianet", severity="non-critical"))
+    assert r.query.product is None
+
+
+def test_a_region_is_answered_where_its_countries_agree_and_labelled_where_they_do_not(router):
+    """"北美的 D365 营业时间": the Dynamics 365 business hours of North America; the Microsoft 365 numbers of
+    its countries, each labelled (the United States and Canada share one; Mexico's is not listed)."""
+    r = router.route(Query(product="D365 Sales", country="北美", severity="C"))
+    assert r.part("hours").missing is None
+    assert {a.business_hours.id for a in r.part("hours").rows if a.business_hours} == {"north_america"}
+    r = router.route(Query(product="Office 365", country="North America"))
+    assert r.phone.missing is None and set(numbers(r)) == {"1 800 865 9408"} and "country" in r.phone.labels
+
+
 def test_germany_alone_does_not_mean_office_365_germany(router):
     """A German company may be on the worldwide service, whose page names no German number: both clouds are
     answered, labelled; the Office 365 Germany number always comes with its scope (onmicrosoft.de)."""

@@ -255,6 +255,8 @@ def test_a_notes_question_the_documents_do_not_answer_asks_the_part_its_words_as
     ("F&O is down, month-end close blocked. how fast will someone respond?", ["response"]),   # no opening hours
     ("is support closed on Sundays?", ["hours"]), ("does the line close at 5?", ["hours"]),
     ("不想打电话 还有啥办法联系支持", []), ("除了电话还有什么方式联系支持", []),             # the phone ruled out
+    ("payroll is blocked. where do we report it and how soon will they reply?", ["portal", "response"]),
+    ("我要电话支持", ["phone"]), ("电话支持时间是几点到几点", ["hours"]),        # the line itself, or its hours
 ])
 def test_cue_words_find_what_is_asked(text, parts):
     from actions.topics import asked_parts

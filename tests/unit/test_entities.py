@@ -82,6 +82,16 @@ def test_one_typo_in_a_brand_word_is_forgiven(text, expected):
     assert expected in [(d, v) for d, v, _ in ents(text)]
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("德国版 O365 打国际长途要钱吗", [("cloud", "germany", None), ("product", "m365", None)]),
+    ("international calling charges for Office 365 Germany", [("cloud", "germany", None)]),
+    ("国际版 M365 的电话", [("cloud", "worldwide", None), ("product", "m365", None)]),     # the cloud itself
+    ("international M365 support", [("cloud", "worldwide", None), ("product", "m365", None)]),
+])
+def test_a_phrase_holding_an_alias_without_its_meaning_names_nothing(text, expected):
+    assert ents(text) == expected
+
+
 def test_ordinary_words_are_not_corrected_into_brands():
     assert ents("we use dynamic groups and services") == []
     assert ents("offer a price, the sales force") == []

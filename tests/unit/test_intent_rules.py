@@ -57,6 +57,10 @@ def entities(text):
     ("ask_languages", "我英文不太好，中文说一下", "switch_language"),
     ("ask_languages", "ok back to English now - and Canada?", "inform"),      # the switch, and a follow-up
     ("ask_languages", "do engineers speak English or Chinese?", None),
+    # the reply's language, and another one asked about: a languages question
+    ("ask_resources", "中文回答吧，技术支持有德语吗", "ask_languages"),
+    ("ask_phone", "answer in English please: is there Japanese support?", "ask_languages"),
+    ("ask_phone", "请用英文回答：美国的 M365 电话", None),
     ("describe_problem", "not the 21Vianet one - we're a US company", "inform"),       # only values: no problem
     # the cue words decide when the classifier's part is not asked at all
     ("ask_hours", "世纪互联 O365 售前和技术支持是一个号吗", "ask_phone"),
@@ -72,6 +76,12 @@ def entities(text):
     ("ask_hours", "世纪互联，所有用户都没法发 Skype for Business 即时消息，严重吗", "describe_problem"),
     ("ask_portal", "how do I contact support for Office 365 operated by 21Vianet?", None),   # contact: either
     ("ask_portal", "怎么联系 Dynamics 365 Marketing 的支持团队", None),
+    # a bare request names its part: the classifier leaned to the severity it names
+    ("ask_severity_definition", "世纪互联 Office 365 严重级别 B 和 C 的技术支持工作时间", "ask_hours"),
+    ("nlu_fallback", "our tenant domain ends in onmicrosoft.de", "inform"),     # a value, in an answer's words
+    # a problem, and whether support takes it on at all: what support covers
+    ("describe_problem", "分公司访问世纪互联 O365 很慢，怀疑是我们自己的防火墙，21V 管吗", "ask_coverage"),
+    ("describe_problem", "our proxy might be blocking 21Vianet Office 365 - will they troubleshoot that?", "ask_coverage"),
     ("nlu_fallback", "能举个例子吗", "inform"), ("nlu_fallback", "can you give an example?", "inform"),
     ("nlu_fallback", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
     ("ask_coverage", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
