@@ -95,10 +95,21 @@ PART_CUES: Dict[str, str] = {
 NOTE_CUES: Dict[str, str] = {
     "who_can_open": r"\b(not|non)[\s-]?(an?\s+)?(admin|administrator)s?\b|\bend[\s-]?users?\b|\bhome users?\b"
                     r"|不是管理员|非管理员|个人用户|家庭用户|普通用户",
+    # putting a Premier contract to use where requests are filed ("how do I link our Premier contract in PPAC?")
+    "plans": r"\b(link|hook|connect|associat|attach|add|register|enter|apply|use)\w*\b.{0,40}\b(premier|unified)\b"
+             r".{0,20}\b(contract|agreement)s?\b"
+             r"|\b(premier|unified)\s+(support\s+)?(contract|agreement)s?\b.{0,40}\b(link|hook|connect|associat|attach|add|register|apply)\w*\b"
+             r"|(关联|绑定|挂上|用上|添加|录入|接入).{0,12}(premier|顾问支持|统一支持).{0,4}合同"
+             r"|(premier|顾问支持|统一支持)\s*合同.{0,20}(关联|绑定|用上|添加|录入|接入)",
     # whether support takes on a problem at all ("suspect our own firewall - does 21V handle that?")
     "coverage": r"\b(will|would|do(es)?)\s+(they|21\s?v(ianet)?|microsoft|support)\s+(handle|fix|troubleshoot|look at|deal with)\s+(that|this|it)\b"
                 r"|\bis\s+(that|this|it)\s+(covered|in scope|supported)\b|\bdo(es)?\s+(they|support|21\s?v(ianet)?)\s+(cover|handle)\b"
-                r"|管吗|管不管|归谁管|负责吗|负不负责|会处理吗|帮忙处理吗|管这个吗|在支持范围",
+                r"|管吗|管不管|归谁管|负责吗|负不负责|会处理吗|帮忙处理吗|管这个吗|在支持范围"
+                # which service a tenant is on, and so whose support covers it ("how can I tell if we're on
+                # Office 365 Germany?")
+                r"|\bhow\s+(can|do|would|could)\s+(i|we)\s+(tell|know|check|find out|confirm)\b.{0,40}"
+                r"\b(tenant|cloud|version|edition|instance|we'?re on|we are on)\b"
+                r"|(怎么|如何|咋)(知道|判断|确认|看出|区分).{0,15}(租户|版本|云|德国版|世纪互联|国际版|全球版)",
 }
 _NOTE_CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in NOTE_CUES.items()}
 

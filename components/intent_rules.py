@@ -118,7 +118,7 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
             (guess, confidence), (second, runner_up) = (list(ranking[:1]) or [(None, 0.0)])[0], \
                 (ranking[1] if len(ranking) > 1 else (None, 0.0))
             if guess in QUESTIONS and confidence >= IN_DOMAIN_CONFIDENCE and confidence - runner_up >= IN_DOMAIN_MARGIN:
-                return guess
+                return repaired_intent(guess, entities, text) or guess    # the guess, repaired as the classifier's
             if confidence >= IN_DOMAIN_CONFIDENCE and _notes_questions(guess, second):
                 # torn between two notes questions ("does 21Vianet handle our own network?": what support
                 # covers, or whose job it is): the one whose notes match the words better, else the first
@@ -162,6 +162,13 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
             asked = asked_parts(text)               # a bare request: "21V O365 严重级别 B 和 C 的技术支持工作时间"
         if asked and BY_INTENT[intent].name not in asked:
             return BY_NAME[asked[0]].intent
+        cued = note_topic_cued(text)
+        if cued and BY_INTENT[intent].name not in asked_parts(text):
+            return BY_NAME[cued].intent             # "how do I link our Premier contract in PPAC?" read as the phone
+    if BY_INTENT.get(intent) is not None and BY_INTENT[intent].answer == "notes":
+        cued = note_topic_cued(text)
+        if cued and cued != BY_INTENT[intent].name:
+            return BY_NAME[cued].intent             # the cue words name the notes question exactly
     if intent == "ask_languages" and "language" not in named and not _LANGUAGE_WORDS.search(text):
         asked = asked_parts(text, questions_only=True)
         if asked:                                   # "在哪里提交…？不是中国区的" asks where, not in which language

@@ -373,7 +373,7 @@ class _Loader:
         for dim, value in setting.items():
             if dim not in DIMS:
                 _fail(f"{where}.set", f"unknown dimension {dim!r}")
-            self.ref(DIM_KIND[dim], str(value), f"{where}.set.{dim}", allow_group=False)
+            self.ref(DIM_KIND[dim], str(value), f"{where}.set.{dim}", allow_group=True)
         return Inference(when, {k: str(v) for k, v in setting.items()})
 
     # ------------------------------------------------------------------------------------- assemble

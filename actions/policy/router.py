@@ -201,7 +201,8 @@ class Router:
                 if cand[target] is not None:
                     continue
                 if all(cand[d] is not None and cand[d] <= allowed for d, allowed in rule.when.items()):
-                    cand[target] = frozenset([value])
+                    term = self.facts.vocab[DIM_KIND[target]][value]      # a group stands for its members
+                    cand[target] = frozenset(term.members) if term.is_group else frozenset([value])
                     inferred[target] = value
                     changed = True
         values = {d: v for d, v in q.as_dict().items() if cand[d] is not None}   # drops a rejected cloud
@@ -311,8 +312,10 @@ class Router:
             problems.append(Problem("billing_max_b", "severity", q.severity))
 
         # phone rows: numbers, and what the pages say where they list none (both count as an answer)
+        # every "no number here" row counts as one answer: the UK number of Microsoft 365 and "Dynamics 365
+        # lists no number" answer "UK support number?" without asking the product first
         phone = self._part("phone", self._select(f.phones + f.no_phone, cand), cand,
-                           key=lambda r: getattr(r, "e164", r.id))
+                           key=lambda r: "no number" if isinstance(r, NoPhone) else getattr(r, "e164", r.id))
         no_phone = tuple(r for r in phone.rows if isinstance(r, NoPhone))
 
         portal = self._part("portal", self._select(f.portals, cand), cand, key=lambda p: p.url or p.name.en)

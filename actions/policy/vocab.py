@@ -59,13 +59,15 @@ def normalize(text: str) -> str:
 
 
 # "Australia, not the UK" / "不是英国，是澳大利亚": a negated mention is what the user does NOT mean.
-_NEGATED_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than|\bisn'?t|\baren'?t)(\s+the)?|不是|而不是|并非|不要|(?<!除)非)\s*$",
-                             re.IGNORECASE)
+# "not the normal worldwide one": an ordinary adjective may stand between the negation and the value
+_FILLER = r"(\s+(normal|usual|regular|standard|ordinary|plain|default|public|commercial|old|new|other))?"
+_NEGATED_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than|\bisn'?t|\baren'?t)(\s+the)?" + _FILLER +
+                             r"|不是|而不是|并非|不要|(?<!除)非)\s*$", re.IGNORECASE)
 
 
 # Only the words that rule a value out, not "isn't" ("isn't the UK number 0800 ...?" asks about the UK).
-_RULED_OUT_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than)(\s+(the|in|from|on|for))?|不是|而不是|并非|(?<!除)非)\s*$",
-                               re.IGNORECASE)
+_RULED_OUT_BEFORE = re.compile(r"((\bnot|\binstead of|\brather than)(\s+(the|in|from|on|for))?" + _FILLER +
+                               r"|不是|而不是|并非|(?<!除)非)\s*$", re.IGNORECASE)
 
 
 def is_negated(text: str, start: int, strict: bool = False) -> bool:

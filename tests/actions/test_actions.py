@@ -362,11 +362,19 @@ def test_a_language_question_beside_the_hours_question_is_answered_too():
 
 
 def test_a_second_question_that_needs_a_value_is_asked_for_after_the_first_is_answered():
-    msgs, events = run(ValidateRouteForm(), tracker("英国电话多少 周末技术支持有人吗", "ask_hours",
-                                                    [("country", "uk"), ("support_type", "technical")],
-                                                    topic="hours", country="uk", support_type="technical"))
+    msgs, events = run(ValidateRouteForm(), tracker("M365 电话多少 周末技术支持有人吗", "ask_hours",
+                                                    [("product", "m365"), ("support_type", "technical")],
+                                                    topic="hours", product="m365", support_type="technical"))
     assert [m["response"] for m in msgs] == ["utter_answer_hours"]
-    assert slot(events, "topic") == "phone" and slot(events, "requested_slot") == "product"
+    assert slot(events, "topic") == "phone" and slot(events, "requested_slot") == "country"
+
+
+def test_a_country_whose_only_number_is_one_products_gets_it_without_asking_the_product():
+    """The UK number is Microsoft 365's; Dynamics 365 lists none: both said, labelled, no question."""
+    msgs, _ = answer(tracker("英国电话多少 周末技术支持有人吗", "ask_hours", [("country", "uk"), ("support_type", "technical")],
+                             topic="hours", country="uk", support_type="technical"))
+    assert [m["response"] for m in msgs] == ["utter_answer_phone", "utter_answer_hours"]     # in the order asked
+    assert "0800 032 6417" in msgs[0]["numbers"]
 
 
 def test_a_non_admin_asking_for_the_line_also_hears_who_may_use_it():

@@ -63,6 +63,14 @@ def test_a_severity_letter_in_china_means_office_365(router, severity):
     assert r.query.product is None
 
 
+def test_a_support_plan_named_alone_means_dynamics_365(router):
+    """Only the Dynamics 365 pages name support plans: "Sev B, ProDirect vs Premier?" needs no product."""
+    r = router.route(Query(severity="B", plan="ProDirect"))
+    assert r.query.product == "d365" and r.inferred.get("product") == "d365"
+    assert r.part("response").missing is None and r.part("response").rows
+    assert router.route(Query(product="Office 365", plan="Premier")).query.product == "m365"     # named: kept
+
+
 def test_a_region_is_answered_where_its_countries_agree_and_labelled_where_they_do_not(router):
     """"北美的 D365 营业时间": the Dynamics 365 business hours of North America; the Microsoft 365 numbers of
     its countries, each labelled (the United States and Canada share one; Mexico's is not listed)."""

@@ -196,7 +196,7 @@ def test_a_question_the_classifier_missed_is_taken_from_the_note_it_matches(inte
 
 # ------------------------------------------------------------------ answers that do not depend on what is missing
 @pytest.mark.parametrize("topic,dims,text,expected", [
-    ("phone", dict(product="d365"), "would phoning Dynamics 365 support get it solved quicker than submitting it online?",
+    ("portal", dict(product="d365"), "would phoning Dynamics 365 support get it solved quicker than submitting it online?",
      {"d365_phone_not_faster", "bc_partners_only"}),                      # Business Central: its general note
     ("phone", dict(country="ca"), "what's the support phone number for Canada", set()),   # the product is asked
     ("hours", dict(product="d365"), "what are the Dynamics 365 support hours?", set()),

@@ -103,6 +103,12 @@ def test_a_negated_mention_is_kept_with_a_role_that_slots_ignore(text):
     assert ("country", "au", None) in found and ("country", "uk", "negated") in found
 
 
+def test_an_ordinary_adjective_between_the_negation_and_the_value_still_rules_it_out():
+    assert ents("is it Office 365 Germany and not the normal worldwide one?") == \
+        [("cloud", "germany", None), ("cloud", "worldwide", "negated")]
+    assert ents("the new UK office") == [("country", "uk", None)]
+
+
 def test_a_place_or_cloud_ruled_out_alone_is_no_value():
     """"not the 21Vianet one" must not answer with 21Vianet's facts (issue #13); "isn't" only asks."""
     assert ents("not the UK one") == [("country", "uk", "negated")]

@@ -82,6 +82,12 @@ def entities(text):
     # a problem, and whether support takes it on at all: what support covers
     ("describe_problem", "分公司访问世纪互联 O365 很慢，怀疑是我们自己的防火墙，21V 管吗", "ask_coverage"),
     ("describe_problem", "our proxy might be blocking 21Vianet Office 365 - will they troubleshoot that?", "ask_coverage"),
+    ("ask_outage", "How can I tell whether our tenant is Office 365 Germany and not the worldwide service?", "ask_coverage"),
+    ("nlu_fallback", "how can I tell if our tenant is Office 365 Germany and not the worldwide one?", "ask_coverage"),
+    ("ask_phone", "How do I link our Premier contract in PPAC? and where is it done in LCS?", "ask_plans"),
+    ("ask_portal", "我们有 Premier 合同，在 PPAC 里开工单怎么用上它", "ask_plans"),
+    ("ask_response_time", "Premier customer: Sev A response time for D365, and how do I hook my Premier contract up?",
+     None),                                                 # asked by its words: answered, the note beside it
     ("nlu_fallback", "能举个例子吗", "inform"), ("nlu_fallback", "can you give an example?", "inform"),
     ("nlu_fallback", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
     ("ask_coverage", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
@@ -117,6 +123,9 @@ def test_a_fallback_the_classifier_leaned_to_read_as_out_of_scope_stays_a_fallba
     ("世纪互联 O365 技术支持管不管我们公司内网的问题", [("ask_coverage", 0.48), ("ask_responsibilities", 0.47)],
      "ask_coverage"),
     ("D365 支持计划到期后会怎么样", [("ask_plans", 0.39), ("ask_plan_lifecycle", 0.31)], "ask_plans"),
+    # a clear guess is repaired as the classifier's own reading would be: a wish for a language is no problem
+    ("Our team in Taipei would prefer Traditional Chinese for Dynamics 365 support, is that possible?",
+     [("describe_problem", 0.42), ("switch_language", 0.19)], "ask_languages"),
 ])
 def test_a_fallback_that_names_a_value(text, ranking, expected):
     assert repaired_intent("nlu_fallback", entities(text), text, ranking) == expected
