@@ -1,8 +1,10 @@
 """Find and resolve the facts' vocabulary (products, clouds, countries, ...) in free text.
 
-One compiled pattern holds every alias of every kind, longest first, so at each position the longest alias
-wins and a word inside a longer name is not reported twice ("Office 365 Germany" is the cloud, not also a
-country). Latin aliases match on word boundaries, CJK aliases anywhere (Chinese has no spaces), and short
+Every alias of every kind, longest first, read as one alternation: at each position the longest alias wins
+and a word inside a longer name is not reported twice ("Office 365 Germany" is the cloud, not also a
+country). Python's regex engine would try every alternative at every position (some 20 ms a message), so
+only the aliases whose first word the message contains are tried, each with its own compiled pattern, and
+the leftmost match wins, the longer alias on a tie: the same matches as the one alternation. Latin aliases match on word boundaries, CJK aliases anywhere (Chinese has no spaces), and short
 all-caps aliases listed as case-sensitive ("US") do not fire on ordinary words ("us").
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from .model import DIM_KIND, Facts
 
@@ -114,7 +116,9 @@ class Vocabulary:
         self._known_words = {w.casefold() for a, _, _, _ in entries for w in _LATIN_WORD.findall(a)}
         entries.sort(key=lambda e: len(e[0]), reverse=True)
         self._entries = entries
-        self._pattern = re.compile("|".join(f"({_alias_pattern(a, cs)})" for a, _, _, cs in entries), re.IGNORECASE)
+        # an alias can only match where its first word occurs (the words between may vary: "Office-365")
+        self._first_words = [re.split(r"\s+", a.strip())[0].lower() for a, _, _, _ in entries]
+        self._patterns: List[Optional["re.Pattern"]] = [None] * len(entries)       # compiled on first use
         self._recent: "OrderedDict[Tuple[str, bool], Tuple[Mention, ...]]" = OrderedDict()
         names = sorted(facts.not_covered, key=len, reverse=True)
         self._not_covered = re.compile("(?:" + "|".join(_alias_pattern(n, False) for n in names) + ")"
@@ -147,13 +151,41 @@ class Vocabulary:
         corrected, positions = self._correct(text) if fuzzy else (text, None)
         out = []
         masked = [m.span() for m in self._not_mentions.finditer(text)] if self._not_mentions else []
-        for m in self._pattern.finditer(corrected):
-            alias, dim, tid, _ = self._entries[m.lastindex - 1]
+        for index, m in self._matches(corrected):
+            alias, dim, tid, _ = self._entries[index]
             start, end = (m.start(), m.end()) if positions is None else (positions[m.start()], positions[m.end() - 1] + 1)
             if any(a <= start and end <= b for a, b in masked):      # "国际长途": a call, not a cloud
                 continue
             out.append(Mention(dim, tid, start, end, text[start:end]))
         return _plans_in_a_list_of_plans(out)
+
+    def _matches(self, text: str) -> Iterator[Tuple[int, "re.Match"]]:
+        """(entry index, match) left to right, as one alternation of every alias would give them: the
+        leftmost match, the earlier (longer) alias on a tie, then on from its end."""
+        low = text.lower()
+        found: Dict[int, "re.Match"] = {}
+        for i, word in enumerate(self._first_words):
+            if word in low:
+                m = self._pattern(i).search(text)
+                if m:
+                    found[i] = m
+        while found:
+            index, m = min(found.items(), key=lambda item: (item[1].start(), item[0]))
+            yield index, m
+            for i, other in list(found.items()):
+                if other.start() < m.end():
+                    again = self._pattern(i).search(text, m.end())
+                    if again:
+                        found[i] = again
+                    else:
+                        del found[i]
+
+    def _pattern(self, index: int) -> "re.Pattern":
+        pattern = self._patterns[index]
+        if pattern is None:
+            alias, _, _, case_sensitive = self._entries[index]
+            pattern = self._patterns[index] = re.compile(_alias_pattern(alias, case_sensitive), re.IGNORECASE)
+        return pattern
 
     def _correct(self, text: str):
         """`text` with near-miss brand words replaced, and for each character the original position."""

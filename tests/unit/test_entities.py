@@ -164,3 +164,39 @@ def test_a_traditional_message_is_masked_like_its_simplified_twin():
 def test_levels_listed_after_a_named_one_are_named_too(text, levels):
     assert [v for d, v, _ in ents(text) if d == "severity"] == levels
 
+
+
+def test_matching_only_the_aliases_whose_first_word_occurs_finds_what_one_pattern_of_all_of_them_finds():
+    """The speed-up of Vocabulary.find is exact: on 300 training examples, typos and mixed text included,
+    the mentions equal those of the one alternation of every alias it replaced."""
+    import random
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from actions.policy.vocab import Mention, _alias_pattern, _plans_in_a_list_of_plans, normalize
+
+    vocab = default_router().vocab
+    full = re.compile("|".join(f"({_alias_pattern(a, cs)})" for a, _, _, cs in vocab._entries), re.IGNORECASE)
+
+    def with_one_pattern(text):
+        text = normalize(text)
+        corrected, positions = vocab._correct(text)
+        masked = [m.span() for m in vocab._not_mentions.finditer(text)]
+        out = []
+        for m in full.finditer(corrected):
+            _, dim, tid, _ = vocab._entries[m.lastindex - 1]
+            start, end = (m.start(), m.end()) if positions is None else (positions[m.start()], positions[m.end() - 1] + 1)
+            if not any(a <= start and end <= b for a, b in masked):
+                out.append(Mention(dim, tid, start, end, text[start:end]))
+        return _plans_in_a_list_of_plans(out)
+
+    texts = []
+    for f in sorted((Path(__file__).resolve().parents[2] / "data" / "nlu").glob("*.yml")):
+        for item in (yaml.safe_load(f.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            texts += [line.strip()[2:] for line in (item.get("examples") or "").splitlines() if line.strip().startswith("- ")]
+    sample = random.Random(7).sample(texts, 300) + ["Ｏｆｆｉｃｅ３６５ 世纪互联版", "micrsoft 365 in austrailia",
+                                                    "office-365 germany", "德国版 O365 打国际长途要钱吗"]
+    for text in sample:
+        assert vocab._find(text, True) == with_one_pattern(text), text      # _find: no cache between them
