@@ -7,6 +7,8 @@ For each bot it measures, over the REST channel on loopback:
   - time from start to ready (both servers up and a first message answered),
   - serial latency (p50 / p99 over two 30-turn conversations),
   - 20 concurrent conversations x 30 turns: messages/s, p50, p99, max,
+  - for this assistant, the same load with every message a new one (turns of the blind evaluation sets):
+    the scripted conversations repeat their texts, and per-text caches hide what a new message costs,
   - peak memory (VmHWM) of each process,
 and prints the ratios, NLU F1 per language for this assistant, writes results/bench.json and a latency
 plot results/bench_latency.png. Progress is printed as it goes; the stock bot is trained from scratch
@@ -18,6 +20,7 @@ import argparse
 import concurrent.futures as cf
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -26,7 +29,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import requests
 import yaml
@@ -122,9 +125,9 @@ class Bot:
         r.raise_for_status()
         return r.json()
 
-    def conversation(self, k: int, turns: int) -> List[float]:
+    def conversation(self, k: int, turns: int, script: Optional[List[str]] = None) -> List[float]:
         sender, out = f"bench-{self.name}-{k}-{uuid.uuid4().hex[:6]}", []
-        script = self.conversations[k % len(self.conversations)]
+        script = script or self.conversations[k % len(self.conversations)]
         with requests.Session() as s:
             for j in range(turns):
                 text = script[j % len(script)]
@@ -165,8 +168,30 @@ def load(bot: Bot, users: int, turns: int) -> Tuple[Dict, List[float], List[floa
     wall = time.perf_counter() - t
     figures = {"serial_p50_ms": pct(serial, .5), "serial_p99_ms": pct(serial, .99), "users": users, "messages": len(lat),
                "msg_per_s": round(len(lat) / wall, 1), "p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99), "max_ms": round(max(lat), 1)}
+    if bot.name == "ours":
+        # every message new, as real users write them: the repeated scripts above hit per-text caches
+        fresh = unique_messages(users * turns)
+        log(f"{bot.name}: {users} concurrent conversations x {turns} turns, every message a new one")
+        t = time.perf_counter()
+        with cf.ThreadPoolExecutor(users) as ex:
+            unique = [x for part in ex.map(lambda k: bot.conversation(k, turns, fresh[k * turns:(k + 1) * turns]),
+                                           range(users)) for x in part]
+        wall = time.perf_counter() - t
+        figures.update(unique_msg_per_s=round(len(unique) / wall, 1), unique_p99_ms=pct(unique, .99))
     log(f"{bot.name}: {figures}")
     return figures, serial, lat
+
+
+def unique_messages(n: int) -> List[str]:
+    """`n` distinct user turns of the blind evaluation sets (questions written from the documents, never
+    trained on), in a fixed shuffled order."""
+    turns = {t for f in sorted((ROOT / "tests" / "eval").glob("blind_*.yml"))
+             for case in yaml.safe_load(f.read_text(encoding="utf-8")) for t in case["turns"]}
+    ordered = sorted(turns)
+    random.Random(13).shuffle(ordered)
+    if len(ordered) < n:
+        raise RuntimeError(f"only {len(ordered)} distinct blind-set turns for {n} messages")
+    return ordered[:n]
 
 
 def train(project: Path, out: Path, name: str) -> Tuple[Path, float]:
@@ -255,8 +280,8 @@ def main() -> int:
                "train_s": ("<=", 90)}
     print("\n" + "=" * 78)
     print(f"{'':24}{'this assistant':>16}{'stock rasa init':>18}{'ratio':>10}   target")
-    for key in ("msg_per_s", "p50_ms", "p99_ms", "max_ms", "serial_p50_ms", "serial_p99_ms", "ready_s", "train_s",
-                "rasa_server_mb", "action_server_mb"):
+    for key in ("msg_per_s", "p50_ms", "p99_ms", "max_ms", "unique_msg_per_s", "unique_p99_ms", "serial_p50_ms",
+                "serial_p99_ms", "ready_s", "train_s", "rasa_server_mb", "action_server_mb"):
         a, b = ours.get(key), (stock or {}).get(key)
         ratio = ""
         if a and b:
