@@ -1,7 +1,7 @@
 """Compose answers from a policy Route and the domain's templates.
 
-Facts come from the route; words come from domain.yml (`utter_frag_*` fragments for list items, statuses,
-dates and sources; `utter_answer_*` for the message). The result is a response name plus variables, which
+Facts come from the route; words come from domain.yml (the `fragments:` section for list items,
+statuses, dates and sources; `utter_answer_*` for the message). The result is a response name plus variables, which
 the action sends with `dispatcher.utter_message(response=..., **variables)` so Rasa's NLG picks the
 language variation. Lists are pre-composed here because templates cannot loop.
 """

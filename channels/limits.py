@@ -10,7 +10,8 @@
   would otherwise log it as a malformed payload, or act on a forged one).
 - Metadata: only what the assistant uses (language en|zh, an IANA-looking time zone); everything else dropped.
 - Per-sender budget: a token bucket per sender (burst SENDER_BURST messages, refilled at SENDER_RATE per
-  minute; 0 turns it off), so one sender cannot monopolise the server. Counted per process.
+  minute; 0 turns it off), so one sender cannot monopolise the server. The workers of one machine share
+  it through SQLite (STATE_DB); each machine of the scale-out profile counts its own.
 """
 from __future__ import annotations
 

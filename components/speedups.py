@@ -1,34 +1,35 @@
 """Performance fixes for Rasa 3.6.21, applied when the Rasa server loads this project's components.
 
-Found by profiling the server under load (py-spy; docs/performance.md). Each keeps Rasa's behaviour:
+Found by profiling the server under load (py-spy); what each cost and saved is in docs/performance.md.
+Each keeps Rasa's behaviour:
 
 1. Action responses: `jsonschema.validate` re-checked the large response schema, built a new validator and
-   used the slowest draft (2020-12) on every action call (about half the server's busy CPU). The same schema
+   used the slowest draft (2020-12) on every action call. The same schema
    is now compiled once (Draft 7 covers every keyword it uses), and each event is checked against the
    branch of its own name instead of trying all 23; invalid responses raise the same error.
 2. Event classes: `Event.resolve_by_type` walked the whole Event class hierarchy for every event read back
-   from the tracker store (15% of busy CPU). The name -> class table is now built once per process (and
+   from the tracker store. The name -> class table is now built once per process (and
    rebuilt if an unknown name appears, e.g. a class defined later).
 3. Action-server HTTP: `EndpointConfig.request` opened and closed an aiohttp session, so a new connection,
    per call. Sessions are now kept per endpoint (url, headers, auth) and event loop, with keep-alive, and
    serialise the payload with orjson (same JSON values; json.dumps for what orjson refuses).
-4. Action-call payload: every call serialised the conversation's whole event list (9% of busy CPU at 30
-   turns, growing with the conversation). The payload now carries the events of the last RECENT_USER_TURNS
+4. Action-call payload: every call serialised the conversation's whole event list, growing with the
+   conversation. The payload now carries the events of the last RECENT_USER_TURNS
    user turns; slots, latest message, active loop and the other state fields are unchanged. This
    project's actions read events only for the latest turns (form validation since the last listen, the
    language of recent messages), so what they see is the same.
-5. RulePolicy states: every prediction computed the dialogue state of every earlier turn (20 % of busy CPU
-   at 30 turns, growing with the conversation), twice for the first prediction after a message (text and
+5. RulePolicy states: every prediction computed the dialogue state of every earlier turn (growing with the
+   conversation), twice for the first prediction after a message (text and
    intent). A rule can only look at as many turns as the longest rule has, and a longer history changes
    nothing in the matching (`_is_rule_applicable` accepts any turn beyond the rule's length). States are
    now computed for those last turns only (the events are still replayed, so slots and loops are exact),
    once per tracker and event count.
-6. DIET inference: each call went through tf.function's argument canonicalisation and trace lookup (two
-   thirds of the time of the TensorFlow call) although the function has a fixed input signature and so one
+6. DIET inference: each call went through tf.function's argument canonicalisation and trace lookup,
+   although the function has a fixed input signature and so one
    graph. Its concrete function is now taken once and called directly: same graph, same outputs.
 7. Graph runs: every parse and every prediction ran the model's graph through dask's local scheduler,
    rebuilt the minimal sub-graph and formatted its inputs (the tracker) into a debug message that was
-   then dropped (together ~5 % of busy CPU). The same nodes now run in one precomputed topological order
+   then dropped. The same nodes now run in one precomputed topological order
    per target set, each with the outputs of the nodes it needs, exactly as dask passed them.
 8. Garbage collection: the server holds millions of long-lived objects (TensorFlow, Rasa, the model) and
    every full collection walked all of them, pausing whichever requests were in flight. Once the model is
@@ -158,7 +159,7 @@ def _session(self: _endpoints.EndpointConfig) -> _KeptSession:
 
 
 def json_dumps(obj: Any) -> str:
-    """The action-call payload as JSON, with orjson (json.dumps was 7 % of busy CPU at 30 turns); whatever
+    """The action-call payload as JSON, with orjson (faster than json.dumps on large event lists); whatever
     orjson refuses (an integer beyond 64 bits) goes through json.dumps as before. One difference: a float
     that is not finite (no tracker holds one) is written as null, as standard JSON has no Infinity."""
     try:

@@ -1,19 +1,19 @@
 """Tokenizers for mixed English/Chinese text (see docs/nlu.md for the measured comparison).
 
 Rasa's JiebaTokenizer emits a token for every space between English words (RasaHQ/rasa#7910), which
-pollutes the features of mixed sentences; FilteredJiebaTokenizer drops them. SpacyJiebaTokenizer uses
-spaCy's Chinese language class with its jieba segmenter, which handles spaces itself.
+pollutes the features of mixed sentences; FilteredJiebaTokenizer drops them, and MaskingJiebaTokenizer (the
+one config.yml uses) also turns each vocabulary mention into one token. The spaCy variant that was compared
+lives with the comparison (scripts/compare_tokenizers.py).
 """
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
-from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.policy.vocab import to_simplified
@@ -52,35 +52,6 @@ class FilteredJiebaTokenizer(JiebaTokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         return [t for t in super().tokenize(message, attribute) if t.text.strip()]
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class SpacyJiebaTokenizer(Tokenizer):
-    """spaCy's `zh` tokenizer with the jieba segmenter (no pretrained pipeline needed)."""
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        super().__init__(config)
-        import spacy
-
-        self._nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"intent_tokenization_flag": False, "intent_split_symbol": "_", "token_pattern": None,
-                "prefix_separator_symbol": None}
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SpacyJiebaTokenizer":
-        return cls(config)
-
-    @staticmethod
-    def required_packages() -> List[Text]:
-        return ["spacy", "jieba"]
-
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
-        doc = self._nlp(message.get(attribute))
-        return self._apply_token_pattern([Token(t.text, t.idx) for t in doc if not t.is_space])
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)

@@ -4,15 +4,15 @@ Every event is written to the database as before (the database stays the record:
 reader sees everything). What changes is reading: after a conversation's first turn, this process keeps
 the events of its current session as the Event objects a database read would give back (decoded from the
 very JSON written to the database), and rebuilds the tracker from them instead of querying, parsing and
-decoding every event again on each message (~16 % of the server's busy time under load even when the
-JSON text was cached, docs/performance.md). Rasa treats events as immutable (code that edits one edits a
+decoding every event again on each message (a large share of the server's busy time under load even when
+the JSON text was cached: docs/performance.md). Rasa treats events as immutable (code that edits one edits a
 deep copy), so trackers built from the same Event objects do not see each other's changes.
 
 Writing: each save inserts its new events with one executemany statement (Rasa's ORM unit of work was
-~5 % of busy time), the same rows Rasa writes, and asks only for the events the cache does not hold yet
-(Rasa counted the stored events with a query on every save: 7 %). A SQLite database keeps one open
+a measurable cost), the same rows Rasa writes, and asks only for the events the cache does not hold yet
+(Rasa counted the stored events with a query on every save). A SQLite database keeps one open
 connection and runs in WAL mode with `synchronous=NORMAL` (components/sqlite.py): a commit no longer
-waits for fsync (~3 % and a blocked event loop per message); a crash of the process loses nothing, a
+waits for fsync (which blocked the event loop on each message); a crash of the process loses nothing, a
 power cut or OS crash can lose the last commits (SQLite's documented trade-off).
 
 The view is the SQL store's own: only the events of the latest session (timestamp >= the latest
@@ -129,8 +129,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
 
 def sqlite_engine(url: Any) -> Any:
-    """An engine that keeps its connection (Rasa's uses NullPool: a connect and a close per save, ~5 % of
-    busy time), with a WAL journal (kept in the file) and `synchronous=NORMAL` on that connection."""
+    """An engine that keeps its connection (Rasa's uses NullPool: a connect and a close per save), with a WAL journal (kept in the file) and `synchronous=NORMAL` on that connection."""
     engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.SingletonThreadPool)
 
     sqlalchemy.event.listen(engine, "connect", lambda connection, _record: tune(connection))

@@ -12,12 +12,50 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, Dict, List, Text
 
 import yaml
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))          # run as a script from anywhere
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {"filtered_jieba": "components.tokenizers.FilteredJiebaTokenizer",
-            "spacy_jieba": "components.tokenizers.SpacyJiebaTokenizer"}
+            "spacy_jieba": "scripts.compare_tokenizers.SpacyJiebaTokenizer"}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class SpacyJiebaTokenizer(Tokenizer):
+    """spaCy's `zh` tokenizer with the jieba segmenter (no pretrained pipeline needed)."""
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
+        import spacy
+
+        self._nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"intent_tokenization_flag": False, "intent_split_symbol": "_", "token_pattern": None,
+                "prefix_separator_symbol": None}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SpacyJiebaTokenizer":
+        return cls(config)
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["spacy", "jieba"]
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        doc = self._nlp(message.get(attribute))
+        return self._apply_token_pattern([Token(t.text, t.idx) for t in doc if not t.is_space])
 
 
 def main() -> int:

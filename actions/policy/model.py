@@ -285,5 +285,3 @@ class Facts:
     def section_title(self, source: Source, lang: str) -> str:
         return self.section_titles_zh.get(source.section, source.section) if lang == "zh" else source.section
 
-    def countries_in(self, region: str) -> frozenset:
-        return frozenset(cid for cid, c in self.vocab["countries"].items() if region in c.regions)
