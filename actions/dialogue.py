@@ -179,7 +179,9 @@ def values_named_twice(message_entities: Iterable[Mapping[str, Any]]) -> Tuple[O
     return None, []
 
 
-_SAME = re.compile(r"\b(same|identical|different|differ|differs|difference)\b|同一|一样|相同|不同|区别|差别|有差异", re.IGNORECASE)
+_SAME = re.compile(r"\b(same|identical|different|differ|differs|difference)\b|同一|一样|相同|不同|区别|差别|有差异"
+                   # a yes/no question about both values ("is it 24/7 for both Germany and worldwide?")
+                   r"|^\W*(is|are|do|does|can|will)\b.{0,80}\bboth\b|两个都|两者都|都是.{0,12}吗", re.IGNORECASE)
 
 
 def asks_if_same(text: Optional[str]) -> bool:

@@ -83,6 +83,7 @@ PART_CUES: Dict[str, str] = {
     "severity": r"\bhow (severe|serious|bad|urgent)\b|\bis\s+(this|it|that)\s+(serious|severe|critical|urgent)\b"
                 r"|严重吗|有多严重|多严重|严不严重|算(啥|什么|哪个|哪一?)(级别|级)"
                 r"|\b(what|which) (sev|severity|level)\b|\bclassif(y|ied|ication)\b"
+                r"|\b(sev|severity)(\s*level)?\s*[?？]"
                 r"|\b(highest|max(imum)?|top)\s+(sev|severity|level)\b"
                 r"|\bwhat('s|\s+is|\s+counts\s+as)\s+(an?\s+)?sev(erity)?\b|\bsev(erity)?\s*[abc123]?\s+(mean|means|definition)\b"
                 r"|\b(open|file|raise|log|submit|mark|set|classify|flag)\b.{0,30}\bas\s+(an?\s+)?(sev(erity)?\s*[abc123]|[abc]\s+(level|severity)|critical)\b"

@@ -274,3 +274,14 @@ def test_a_question_about_a_support_language_beside_another_is_found(text, entit
     from actions.dialogue import asks_languages_apart
     ents = [{"entity": e, "value": v, "start": a, "end": b} for e, v, a, b in entities]
     assert asks_languages_apart(text, ents, topic) is apart
+
+
+@pytest.mark.parametrize("text,same", [
+    ("美国和加拿大的电话是同一个吗", True), ("is the UK number different from the US one?", True),
+    ("Is technical support 24/7 for both O365 Germany and worldwide M365?", True),    # yes/no about both
+    ("美国和加拿大的电话都是一个吗", True),
+    ("give me both numbers", False), ("US and UK numbers please", False),
+])
+def test_a_question_whether_two_answers_are_the_same(text, same):
+    from actions.dialogue import asks_if_same
+    assert asks_if_same(text) is same

@@ -65,6 +65,8 @@ def ents(text):
     ("D365 销售的电话", [("product", "d365_ce", None)]), ("销售电话是多少", []),
     ("那 B 呢", [("severity", "b", None)]), ("and C?", [("severity", "c", None)]),
     ("A B C D E", []),
+    ("the F&O portal globally", [("product", "d365_fo", None), ("cloud", "worldwide", None)]),
+    ("can't change a setting in the EAC", [("product", "m365", None)]),
     ("关键问题和非关键问题分别多久响应", [("severity", "critical", None), ("severity", "non_critical", None)]),
 ])
 def test_aliases(text, expected):

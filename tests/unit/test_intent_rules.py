@@ -88,6 +88,8 @@ def entities(text):
     ("ask_portal", "我们有 Premier 合同，在 PPAC 里开工单怎么用上它", "ask_plans"),
     ("ask_response_time", "Premier customer: Sev A response time for D365, and how do I hook my Premier contract up?",
      None),                                                 # asked by its words: answered, the note beside it
+    ("nlu_fallback", "cant change a setting in the admin center but it works in PowerShell. 21V tenant. sev level?",
+     "describe_problem"),                                   # a problem asking its level, in two words
     ("nlu_fallback", "能举个例子吗", "inform"), ("nlu_fallback", "can you give an example?", "inform"),
     ("nlu_fallback", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
     ("ask_coverage", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
