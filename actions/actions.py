@@ -194,7 +194,7 @@ class ValidateRouteForm(FormValidationAction):
         if intent in INTERRUPTIONS and not entities:
             return []
         topic = topic_for(intent, tracker.get_slot("topic"), tracker.latest_message.get("text"),
-                          {e.get("entity"): e.get("value") for e in entities if not e.get("role")})
+                          {e.get("entity"): e.get("value") for e in entities if not e.get("role")}, entities)
         state = state_of(tracker, topic)
         answerable = topic_with_an_answer(state.route, topic, state.text)
         if answerable != topic:
@@ -278,7 +278,7 @@ class AskSlotAction(SafeAction, ABC):
         latest = tracker.latest_message
         state = state_of(tracker, topic_for(latest_intent(tracker), tracker.get_slot("topic"), latest.get("text"),
                                             {e.get("entity"): e.get("value") for e in latest.get("entities") or []
-                                             if not e.get("role")}))
+                                             if not e.get("role")}, latest.get("entities") or []))
         retry = int(tracker.get_slot("clarify_attempts") or 0) > 0
         send(dispatcher, state.renderer.ask(self.slot, candidates_for(state, self.slot), retry,
                                             state.route if state.topic == "handoff" else None))

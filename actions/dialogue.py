@@ -85,13 +85,19 @@ _FAMILY_NAMES: Optional[frozenset] = None
 
 
 def topic_for(intent: Optional[str], current: Optional[str], text: Optional[str] = None,
-              named: Union[Iterable[str], Mapping[str, Any]] = ()) -> Optional[str]:
+              named: Union[Iterable[str], Mapping[str, Any]] = (),
+              entities: Iterable[Mapping[str, Any]] = ()) -> Optional[str]:
     """The topic after this user turn: a new question sets it, anything else keeps the current one; with no
     question yet, the words of the message may ask one ("the o365 support # for our toronto office"), and a
     severity it names (`named`: the dimensions of its entities, or them with their values) asks about that
-    level ("账单问题能开 A 级吗"), and else a note its words match may ask one.
+    level ("账单问题能开 A 级吗"), and else a note its words match may ask one. A message of values only
+    after a routing answer asks that question again for them ("那世纪互联版的B/C级呢" after the hours),
+    whatever part the classifier read into the values (`entities`: the message's, with offsets).
     Describing the problem while preparing a hand-off stays in the hand-off."""
     if intent in INTENT_TOPIC:
+        if current in ROUTE_PART and INTENT_TOPIC[intent] in ROUTE_PART and INTENT_TOPIC[intent] != current \
+                and entities and is_value_follow_up(text, entities) and not asked_parts(text):
+            return current
         return INTENT_TOPIC[intent]
     if intent == "describe_problem" and current != "handoff":
         return "triage"

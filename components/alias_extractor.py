@@ -60,6 +60,10 @@ _LEVEL_AFTER = re.compile(r"\s*(?i:and|or|vs\.?|versus|to|和|与|跟|及|或|�
                           r"([ABC](?![A-Za-z0-9])|[abc](?=\s*(?:级|$|[?？,，.。;；!！)）])))(?:\s*级)?")
 
 
+# "B/C级", "A、B 级": capital letters listed before a named level ("C级") are levels too.
+_LEVEL_BEFORE = re.compile(r"(?<![A-Za-z0-9])([ABC])\s*(?:/|、|和|与|或|跟|及|,|，)\s*$")
+
+
 def _listed_levels(text: str, severities) -> List[Dict[str, Any]]:
     found = []
     for m in severities:
@@ -73,6 +77,14 @@ def _listed_levels(text: str, severities) -> List[Dict[str, Any]]:
             found.append({"entity": "severity", "value": nxt.group(1).lower(), "start": nxt.start(1),
                           "end": nxt.end(1), "confidence_entity": 1.0})
             end = nxt.end()
+        start = m.start
+        while text[m.start:m.end].endswith("级"):
+            before = _LEVEL_BEFORE.search(text, 0, start)
+            if not before:
+                break
+            found.append({"entity": "severity", "value": before.group(1).lower(), "start": before.start(1),
+                          "end": before.end(1), "confidence_entity": 1.0})
+            start = before.start(1)
     return [e for e in found if not any(m.start < e["end"] and e["start"] < m.end for m in severities)]
 
 

@@ -13,6 +13,18 @@ def test_topics():
     assert topic_for("greet", None) is None
 
 
+@pytest.mark.parametrize("text,current,expected", [
+    ("那世纪互联版的B/C级呢", "hours", "hours"),             # values only, after the hours: the hours again
+    ("and for Sev A?", "response", "response"),
+    ("那世纪互联版的B/C级是什么意思", "hours", "severity"),   # words that ask: the classifier's question
+    ("Sev B?", None, "severity"),                          # no question in hand: the classifier's
+])
+def test_values_only_after_a_routing_answer_ask_that_question_again(text, current, expected):
+    from tests.unit.test_intent_rules import entities
+    found = entities(text)
+    assert topic_for("ask_severity_definition", current, text, {e["entity"]: e["value"] for e in found}, found) == expected
+
+
 def ents(*dims):
     return [{"entity": d, "value": "x"} for d in dims]
 

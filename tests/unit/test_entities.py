@@ -162,6 +162,8 @@ def test_a_traditional_message_is_masked_like_its_simplified_twin():
     ("sev b or c?", ["b", "c"]),
     ("Sev A and a phone number please", ["a"]),            # the article is no level
     ("A级和B级有什么区别", ["a", "b"]),
+    ("那世纪互联版的B/C级呢", ["c", "b"]), ("A/B/C 级分别多久", ["c", "b", "a"]),     # listed before it
+    ("PlanA/C级", ["c"]),                                     # a letter glued to a word is no level
 ])
 def test_levels_listed_after_a_named_one_are_named_too(text, levels):
     assert [v for d, v, _ in ents(text) if d == "severity"] == levels
