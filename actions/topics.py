@@ -168,7 +168,8 @@ def _cue_word(m: "re.Match") -> str:
 # A clause that asks something: the question mark, or a question word of either language.
 _QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who|is there|are there|any|can i|can we|could you"
                        r"|give me|tell me|send me|show me|i need|we need)\b|告诉我|给我|发我|我需要"
-                       r"|吗|呢|什么|啥|咋|哪|几|多少|怎么|如何|是否|有没有|谁", re.IGNORECASE)
+                       r"|吗|呢|什么|啥|咋|哪|几|多少|怎么|如何|是否|有没有|谁|干嘛|怎么办"
+                       r"|(?P<either>(?!不)[\u4e00-\u9fff])不(?P=either)", re.IGNORECASE)         # 管不管, 能不能, 是不是
 _CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
 _QUESTION_CLAUSE = re.compile(r"[^,，。.!！;；\n?？]+[?？]?")
 

@@ -169,6 +169,8 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         cued = note_topic_cued(text)
         if cued and cued != BY_INTENT[intent].name:
             return BY_NAME[cued].intent             # the cue words name the notes question exactly
+        if not asks_question(text) and triage(text).level:
+            return PROBLEM                          # "Exchange is down for all our users": told, not asked
     if intent == "ask_languages" and "language" not in named and not _LANGUAGE_WORDS.search(text):
         asked = asked_parts(text, questions_only=True)
         if asked:                                   # "在哪里提交…？不是中国区的" asks where, not in which language

@@ -297,3 +297,13 @@ def test_a_question_about_a_support_language_beside_another_is_found(text, entit
 def test_a_question_whether_two_answers_are_the_same(text, same):
     from actions.dialogue import asks_if_same
     assert asks_if_same(text) is same
+
+
+@pytest.mark.parametrize("text,asks", [
+    ("世纪互联技术支持管不管", True), ("我第一步该干嘛", True), ("能不能开 A 级", True), ("出问题了怎么办", True),
+    ("Exchange is down for all our users, we are on 21Vianet Office 365", False), ("不不不", False),
+    ("我们的邮箱全部打不开了", False),
+])
+def test_a_question_is_told_from_a_statement(text, asks):
+    from actions.topics import asks_question
+    assert asks_question(text) is asks

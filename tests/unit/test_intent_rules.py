@@ -90,6 +90,8 @@ def entities(text):
      None),                                                 # asked by its words: answered, the note beside it
     ("nlu_fallback", "cant change a setting in the admin center but it works in PowerShell. 21V tenant. sev level?",
      "describe_problem"),                                   # a problem asking its level, in two words
+    ("ask_outage", "Exchange is down for all our users, we are on 21Vianet Office 365", "describe_problem"),
+    ("ask_outage", "Exchange is down for all our users - what should we check first?", None),   # asked
     ("nlu_fallback", "能举个例子吗", "inform"), ("nlu_fallback", "can you give an example?", "inform"),
     ("nlu_fallback", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
     ("ask_coverage", "世纪互联 O365 我就想问怎么设置用户密码永不过期，开工单算啥级别", "describe_problem"),
