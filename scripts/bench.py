@@ -36,6 +36,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))          # run as a script from anywhere
 from scripts.cluster import free_port, log  # noqa: E402
+from scripts.processes import action_server_command, rasa_server_command  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -98,10 +99,16 @@ class Bot:
         ep.write_text(yaml.safe_dump(endpoints))
         logs = RESULTS / f"bench_{self.name}"
         t = time.perf_counter()
-        self.procs.append(subprocess.Popen([RASA, "run", "actions", "--port", str(aport)], cwd=self.project, env=env(),
+        if self.project == ROOT:            # this assistant: started as `make run` starts it
+            actions = action_server_command(aport)
+            server = rasa_server_command(rport, self.model, ep, self.credentials, interface="127.0.0.1", open_api=True)
+        else:                               # the stock bot: stock Rasa's commands
+            actions = [RASA, "run", "actions", "--port", str(aport)]
+            server = [RASA, "run", "--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
+                      "--model", str(self.model), "--endpoints", str(ep), "--credentials", str(self.credentials)]
+        self.procs.append(subprocess.Popen(actions, cwd=self.project, env=env(),
                                            stdout=open(f"{logs}_actions.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True))
-        self.procs.append(subprocess.Popen([RASA, "run", "--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
-                                            "--model", str(self.model), "--endpoints", str(ep), "--credentials", str(self.credentials)],
+        self.procs.append(subprocess.Popen(server,
                                            cwd=self.project, env=dict(env(), SANIC_WORKERS=str(self.workers)),
                                            stdout=open(f"{logs}_server.log", "wb"),
                                            stderr=subprocess.STDOUT, start_new_session=True))

@@ -34,9 +34,9 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from scripts.processes import SANIC_STOP_ENV, StopRequested, Supervisor, http_ok  # noqa: E402
+from scripts.processes import (SANIC_STOP_ENV, StopRequested, Supervisor, action_server_command,  # noqa: E402
+                               http_ok, rasa_server_command)
 
-BIN = Path(sys.executable).parent
 LOCK_LIFETIME = 10          # s; a replica killed while holding a conversation's lock blocks it at most this long
 
 
@@ -146,12 +146,9 @@ class Cluster:
 
     def start_rasa(self, i: int) -> None:
         name = f"rasa-{i}"
-        cmd = [str(BIN / "python"), "-m", "components.server", "run", "--port", str(self.rasa_ports[i]), "--interface", "127.0.0.1",
-               "--model", str(self.model), "--endpoints", str(ROOT / "endpoints.scaleout.yml"),
-               "--credentials", str(ROOT / "credentials.yml")]
         env = self.rasa_env()
-        if env.get("RASA_API_TOKEN"):
-            cmd += ["--enable-api", "--auth-token", env["RASA_API_TOKEN"]]
+        cmd = rasa_server_command(self.rasa_ports[i], self.model, ROOT / "endpoints.scaleout.yml",
+                                  ROOT / "credentials.yml", interface="127.0.0.1", api_token=env.get("RASA_API_TOKEN"))
         self._spawn(name, cmd, env=env)
 
     def wait_rasa(self, i: int, seconds: float = 300) -> None:
@@ -218,7 +215,7 @@ http {{
         self.rasa_ports = [free_port() for _ in range(self.n_rasa)]
         log(f"starting {self.n_actions} action server(s) and {self.n_rasa} Rasa replica(s)...")
         for i, port in enumerate(self.action_ports):
-            self._spawn(f"actions-{i}", [str(BIN / "rasa"), "run", "actions", "--port", str(port)], env=self.rasa_env())
+            self._spawn(f"actions-{i}", action_server_command(port), env=self.rasa_env())
         self.create_tracker_tables()
         for i in range(self.n_rasa):
             self.start_rasa(i)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Union
 
 import requests
 
@@ -24,6 +25,31 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 # How long a stopping Sanic server (Rasa, the action server) waits for open connections, such as web chat
 # sockets, before it closes them: well inside the supervisor's stop timeout (Sanic's default is 15 s).
 SANIC_STOP_ENV = {"SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": "5"}
+
+
+BIN = Path(sys.executable).parent          # the project's virtual environment
+
+
+def action_server_command(port: int) -> List[str]:
+    """The action server, as every launcher starts it (`make run`, `make scaleout`, the tests, the bench)."""
+    return [str(BIN / "rasa"), "run", "actions", "--port", str(port)]
+
+
+def rasa_server_command(port: int, model: Union[str, Path], endpoints: Union[str, Path],
+                        credentials: Union[str, Path], interface: Optional[str] = None,
+                        api_token: Optional[str] = None, open_api: bool = False) -> List[str]:
+    """The Rasa server, as every launcher starts it: `components.server` (Rasa's command line, with the
+    process-level fixes installed before the workers fork). The HTTP API is on behind `api_token`, or
+    without one only with `open_api` (the tests' throwaway servers on loopback)."""
+    cmd = [str(BIN / "python"), "-m", "components.server", "run", "--port", str(port), "--model", str(model),
+           "--endpoints", str(endpoints), "--credentials", str(credentials)]
+    if interface:
+        cmd += ["--interface", interface]
+    if api_token:
+        cmd += ["--enable-api", "--auth-token", api_token]
+    elif open_api:
+        cmd += ["--enable-api"]
+    return cmd
 
 
 def http_ok(url: str) -> bool:

@@ -21,9 +21,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from scripts.processes import SANIC_STOP_ENV, StopRequested, Supervisor, http_ok  # noqa: E402
+from scripts.processes import (SANIC_STOP_ENV, StopRequested, Supervisor, action_server_command,  # noqa: E402
+                               http_ok, rasa_server_command)
 
-BIN = Path(sys.executable).parent
 STOP_TIMEOUT = 12.0             # s, from the stop signal to SIGKILL of whatever still runs
 
 
@@ -57,14 +57,12 @@ def main() -> int:
         try:
             print(f"starting the action server on {args.actions_port} (log: {args.action_log}) and the assistant on "
                   f"http://localhost:{args.port}; Ctrl-C stops both", flush=True)
-            supervisor.spawn("action server", [str(BIN / "rasa"), "run", "actions", "--port", str(args.actions_port)],
-                             log=args.action_log, env=env, cwd=ROOT)
+            supervisor.spawn("action server", action_server_command(args.actions_port), log=args.action_log, env=env,
+                             cwd=ROOT)
             supervisor.wait_until(lambda: http_ok(f"http://127.0.0.1:{args.actions_port}/health"), "action server", 60)
             print(f"web chat demo: http://localhost:{args.port}/webhooks/webchat/demo   terminal: make shell", flush=True)
-            cmd = [str(BIN / "python"), "-m", "components.server", "run", "--port", str(args.port), "--model", args.model,
-                   "--credentials", str(args.credentials), "--endpoints", endpoints.name]
-            if os.environ.get("RASA_API_TOKEN"):
-                cmd += ["--enable-api", "--auth-token", os.environ["RASA_API_TOKEN"]]
+            cmd = rasa_server_command(args.port, args.model, endpoints.name, args.credentials,
+                                      api_token=os.environ.get("RASA_API_TOKEN"))
             supervisor.spawn("assistant", cmd, env=dict(env, SANIC_WORKERS=str(args.workers)), cwd=ROOT, layer=1)
             exited = supervisor.watch()
         except StopRequested:

@@ -15,11 +15,10 @@ import requests
 import yaml
 
 from scripts.cluster import free_port
+from scripts.processes import action_server_command, rasa_server_command
 
 ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-RASA_SERVER = [str(VENV_BIN / "python"), "-m", "components.server", "run"]      # as `make run` starts it
 
 
 def wait_up(url: str, proc: subprocess.Popen, seconds: float, log: Path) -> float:
@@ -101,12 +100,11 @@ def bot(model: Path, tmp_path_factory) -> Bot:
     procs = []
     alog, rlog = ARTIFACTS / "action_server.log", ARTIFACTS / "rasa_server.log"
     try:
-        procs.append(subprocess.Popen([str(VENV_BIN / "rasa"), "run", "actions", "--port", str(aport)], cwd=ROOT, env=env(),
+        procs.append(subprocess.Popen(action_server_command(aport), cwd=ROOT, env=env(),
                                       stdout=alog.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
         wait_up(f"http://127.0.0.1:{aport}/health", procs[-1], 120, alog)
-        procs.append(subprocess.Popen(RASA_SERVER + ["--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
-                                       "--model", str(model), "--endpoints", str(tmp / "endpoints.yml"),
-                                       "--credentials", str(ROOT / "credentials.yml")], cwd=ROOT,
+        procs.append(subprocess.Popen(rasa_server_command(rport, model, tmp / "endpoints.yml", ROOT / "credentials.yml",
+                                                          interface="127.0.0.1", open_api=True), cwd=ROOT,
                                       env=dict(env(), SANIC_WORKERS=str(WORKERS), STATE_DB=str(tmp / "state.db")),
                                       stdout=rlog.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
         wait_up(f"http://127.0.0.1:{rport}/status", procs[-1], 300, rlog)
@@ -126,8 +124,8 @@ def bot(model: Path, tmp_path_factory) -> Bot:
 def start_rasa_server(model: Path, endpoints: Path, log: Path) -> tuple:
     """Another Rasa server process on the given endpoints (same tracker store); returns (url, process)."""
     port = free_port()
-    proc = subprocess.Popen(RASA_SERVER + ["--enable-api", "--port", str(port), "--interface", "127.0.0.1",
-                             "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+    proc = subprocess.Popen(rasa_server_command(port, model, endpoints, ROOT / "credentials.yml", interface="127.0.0.1",
+                                                open_api=True),
                             cwd=ROOT, env=env(), stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
     wait_up(f"http://127.0.0.1:{port}/status", proc, 300, log)
     return f"http://127.0.0.1:{port}", proc
