@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 from actions.policy import Query, Route, default_router
 from actions.policy.model import DIMS, Hours, Note, Phone, Portal, ResponseTime
 from actions.policy.note_search import Hit, note_index, strong
+from actions.policy.router import row_fact
 from actions.policy.vocab import normalize
 from actions.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_definition,
                             asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
@@ -202,7 +203,7 @@ def fact_compared(route: Route, topic: Optional[str]) -> Optional[frozenset]:
     rows = route.part(ROUTE_PART[topic]).rows if topic in ROUTE_PART else ()
     keys = set()
     for row in rows:
-        fact = getattr(row, "hours", None) or getattr(row, "response", None) or row
+        fact = row_fact(row)
         if isinstance(fact, Phone):
             keys.add(("phone", re.sub(r"\D", "", fact.number)))
         elif isinstance(fact, Hours):

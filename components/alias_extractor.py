@@ -78,10 +78,7 @@ def _listed_levels(text: str, severities) -> List[Dict[str, Any]]:
                           "end": nxt.end(1), "confidence_entity": 1.0})
             end = nxt.end()
         start = m.start
-        while text[m.start:m.end].endswith("级"):
-            before = _LEVEL_BEFORE.search(text, 0, start)
-            if not before:
-                break
+        while text[m.start:m.end].endswith("级") and (before := _LEVEL_BEFORE.search(text, 0, start)):
             found.append({"entity": "severity", "value": before.group(1).lower(), "start": before.start(1),
                           "end": before.end(1), "confidence_entity": 1.0})
             start = before.start(1)

@@ -157,13 +157,13 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
     elif BY_INTENT.get(intent) is not None and BY_INTENT[intent].answer == "part":
         # the words ask for other parts only ("is it one number for presales and tech?" read as hours): the
         # cue words are exact where the classifier only leans
-        asked = parts_asked_plainly(text)
-        if not asked and not asks_question(text):
-            asked = asked_parts(text)               # a bare request: "21V O365 严重级别 B 和 C 的技术支持工作时间"
+        cued_parts = asked_parts(text)
+        # a bare request names its part too: "21V O365 严重级别 B 和 C 的技术支持工作时间"
+        asked = parts_asked_plainly(text) or ([] if asks_question(text) else cued_parts)
         if asked and BY_INTENT[intent].name not in asked:
             return BY_NAME[asked[0]].intent
         cued = note_topic_cued(text)
-        if cued and BY_INTENT[intent].name not in asked_parts(text):
+        if cued and BY_INTENT[intent].name not in cued_parts:
             return BY_NAME[cued].intent             # "how do I link our Premier contract in PPAC?" read as the phone
     if BY_INTENT.get(intent) is not None and BY_INTENT[intent].answer == "notes":
         cued = note_topic_cued(text)

@@ -129,7 +129,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
 
 def sqlite_engine(url: Any) -> Any:
-    """An engine that keeps its connection (Rasa's uses NullPool: a connect and a close per save), with a WAL journal (kept in the file) and `synchronous=NORMAL` on that connection."""
+    """An engine that keeps its connection (Rasa's uses NullPool: a connect and a close per save), with a WAL
+    journal (kept in the file) and `synchronous=NORMAL` on that connection."""
     engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.SingletonThreadPool)
 
     sqlalchemy.event.listen(engine, "connect", lambda connection, _record: tune(connection))

@@ -115,14 +115,14 @@ class Route:
 
     @property
     def sources(self) -> Tuple[Source, ...]:
-        return _dedupe(s for p in PARTS for r in self.part(p).rows for s in _row_fact(r).sources)
+        return _dedupe(s for p in PARTS for r in self.part(p).rows for s in row_fact(r).sources)
 
     def sources_for(self, part: str) -> Tuple[Source, ...]:
-        return _dedupe(s for r in self.part(part).rows for s in _row_fact(r).sources)
+        return _dedupe(s for r in self.part(part).rows for s in row_fact(r).sources)
 
     def row_label(self, part: str, row) -> Dict[str, Tuple[str, ...]]:
         """For each labelling dimension of the part, the values this row applies to."""
-        fact = _row_fact(row)
+        fact = row_fact(row)
         out = {}
         for dim in self.part(part).labels:
             values = within(fact.applies.get(dim), self.candidates.get(dim))
@@ -138,7 +138,8 @@ def within(allowed: Optional[frozenset], cand: Optional[frozenset]) -> Optional[
     return cand if allowed is None else allowed & cand
 
 
-def _row_fact(row):
+def row_fact(row):
+    """The fact a part's row shows: an hours or response answer's fact, else the row itself."""
     return row.hours if isinstance(row, HoursAnswer) else row.response if isinstance(row, ResponseAnswer) else row
 
 
@@ -244,11 +245,11 @@ class Router:
 
     def _part(self, name: str, rows: List, cand: Mapping[str, Optional[frozenset]], key) -> Part:
         if name in PREFER_TECHNICAL and cand["support_type"] is None and rows:
-            technical = [r for r in rows if _row_fact(r).applies.accepts("support_type", frozenset(["technical"]))]
+            technical = [r for r in rows if row_fact(r).applies.accepts("support_type", frozenset(["technical"]))]
             if technical and len(technical) < len(rows):
                 rows = technical
         labels = tuple(d for d in DIMS if (cand[d] is None or len(cand[d]) > 1)
-                       and len({within(self._effective(_row_fact(r), d), cand[d]) for r in rows}) > 1)
+                       and len({within(self._effective(row_fact(r), d), cand[d]) for r in rows}) > 1)
         distinct = len({key(r) for r in rows})
         missing = None
         if distinct > MAX_ROWS[name]:
@@ -261,14 +262,14 @@ class Router:
                 continue
             per_key: Dict[object, set] = {}
             for r in rows:
-                eff = within(self._effective(_row_fact(r), dim), cand[dim])
+                eff = within(self._effective(row_fact(r), dim), cand[dim])
                 per_key.setdefault(key(r), set()).add(eff)
             sets = {frozenset(s) for s in per_key.values()}
             if len(sets) <= 1 and all(len(s) == 1 for s in per_key.values()):
                 continue
             values = set()
             for r in rows:
-                fact = _row_fact(r)
+                fact = row_fact(r)
                 if dim == "country" and fact.applies.raw_countries:
                     values |= {c for c in fact.applies.raw_countries if not c.startswith("@")}   # not whole regions
                 elif dim == "country":
@@ -349,7 +350,7 @@ class Router:
         shown = [r for part in (phone, portal, hours, response, severity) for r in part.rows]
         note_ids: List[str] = []
         for r in shown:
-            fact = _row_fact(r)
+            fact = row_fact(r)
             note_ids += list(fact.notes)
             if isinstance(fact, NoPhone):
                 note_ids.append(fact.note)
@@ -357,7 +358,7 @@ class Router:
                 note_ids.append(fact.alternative_note)
         applicable = [n.id for n in self._select(list(f.notes.values()), cand)]
         notes = tuple(f.notes[n] for n in _dedupe(note_ids + applicable))
-        conflicts = tuple(f.conflicts[c] for c in _dedupe(_row_fact(r).conflict for r in shown if _row_fact(r).conflict))
+        conflicts = tuple(f.conflicts[c] for c in _dedupe(row_fact(r).conflict for r in shown if row_fact(r).conflict))
         return Route(q, inferred, dict(cand), phone, no_phone, portal, hours, response, severity, notes,
                      conflicts, tuple(problems), now, f)
 

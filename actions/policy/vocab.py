@@ -4,8 +4,9 @@ Every alias of every kind, longest first, read as one alternation: at each posit
 and a word inside a longer name is not reported twice ("Office 365 Germany" is the cloud, not also a
 country). Python's regex engine would try every alternative at every position (some 20 ms a message), so
 only the aliases whose first word the message contains are tried, each with its own compiled pattern, and
-the leftmost match wins, the longer alias on a tie: the same matches as the one alternation. Latin aliases match on word boundaries, CJK aliases anywhere (Chinese has no spaces), and short
-all-caps aliases listed as case-sensitive ("US") do not fire on ordinary words ("us").
+the leftmost match wins, the longer alias on a tie: the same matches as the one alternation. Latin aliases
+match on word boundaries, CJK aliases anywhere (Chinese has no spaces), and short all-caps aliases listed as
+case-sensitive ("US") do not fire on ordinary words ("us").
 """
 from __future__ import annotations
 

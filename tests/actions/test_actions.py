@@ -327,6 +327,13 @@ def test_asked_whether_two_answers_are_the_same_it_says_so(text, entities, same,
     assert fact is None or msgs[-1]["fact"] == fact
 
 
+def test_phone_answers_are_compared_by_their_numbers_as_data():
+    from actions.dialogue import fact_compared
+    from actions.policy import route
+    us, ca, uk = (fact_compared(route(product="m365", country=c), "phone") for c in ("us", "ca", "uk"))
+    assert us == ca == frozenset({("phone", "18008659408")}) and uk != us
+
+
 @pytest.mark.parametrize("topic,intent,extra,same", [
     ("hours", "ask_hours", {"support_type": "billing"}, True),         # "working days" / "Monday through Friday"
     ("response", "ask_response_time", {"severity": "non_critical"}, True),   # 8 hours, whatever the due time
