@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # TensorFlow without oneDNN's primitive caches: -10 MB per process, same speed (docs/performance.md)
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help install browser-deps services-deps scaleout train run run-actions shell test test-fast validate check-facts coverage eval nlu-eval bench clean
+.PHONY: help install browser-deps services-deps scaleout train run run-actions shell lint test test-fast validate check-facts coverage eval nlu-eval bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -60,13 +60,13 @@ run-actions: install  ## only the action server (for `rasa run` started by hand)
 	$(RASA) run actions --port $(ACTIONS_PORT)
 
 shell: install  ## chat with a running assistant from the terminal (URL=$(URL))
-	$(PY) -m channels.shell --url $(URL)
+	$(PY) -m client.shell --url $(URL)
 
 check-facts: install  ## validate the fact base and pin it against sources/
-	$(PY) -m actions.policy check
+	$(PY) -m core.routing check
 
 coverage: install  ## per document and section: the facts held and the quotes used; fails on a section with none
-	$(PY) -m actions.policy coverage
+	$(PY) -m core.routing coverage
 
 validate: install  ## rasa data validate, plus checking the responses sent by custom actions
 	$(PY) scripts/validate.py
@@ -80,10 +80,14 @@ eval: train  ## the shared acceptance cases through the REST channel (starts and
 bench: install  ## speed benchmark vs a stock `rasa init` bot in the same run (results/bench.json, results/bench_latency.png)
 	$(PY) scripts/bench.py
 
-test-fast: install  ## tests that need no trained model (policy, units, actions)
-	$(PY) -m pytest -q tests/policy tests/unit tests/actions
+lint: install  ## style (ruff, ruff.toml) and the one-way imports between the packages (import-linter, .importlinter)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
-test: install browser-deps services-deps  ## the whole test suite, what CI runs (trains once if needed, starts the bot once)
+test-fast: install  ## tests that need no trained model (core, actions, server parts, channels, scripts)
+	$(PY) -m pytest -q tests --ignore=tests/bot
+
+test: install browser-deps services-deps lint  ## lint, then the whole test suite: what CI runs (trains once if needed, starts the bot once)
 	$(PY) -m pytest -q tests
 
 clean:  ## remove models, caches and test artifacts (keeps .venv)

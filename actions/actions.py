@@ -1,7 +1,11 @@
-"""Rasa custom actions: thin glue from slots to the policy module to `utter_*` responses.
+"""Rasa custom actions: thin glue from slots to the routing core to `utter_*` responses.
 
-Every action is `async` and does no I/O beyond in-memory policy lookups, so one slow user never blocks
-another. The facts and the router are loaded once per process (actions.policy.default_router).
+Every action is `async` and does no I/O beyond in-memory lookups, so one slow user never blocks another.
+The facts and the router are loaded once per process (core.routing.default_router).
+
+`tracker.events` holds the events of the last `core.history.ACTION_USER_TURNS` user turns only, not the
+whole conversation (the Rasa server sends no more); slots and the latest message are complete. Nothing here
+reads further back than that.
 """
 from __future__ import annotations
 
@@ -18,18 +22,18 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked,
+from core.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked,
                               answered_by_general_notes, asks_if_same, asks_languages_apart, fact_compared,
                               is_value_follow_up, merge_dims, notes_answering, notes_for_every_candidate,
                               product_of_notes, query_of, to_ask, topic_for, topic_with_an_answer, values_named_twice)
-from actions.policy import Route, default_router, triage as run_triage
-from actions.policy.model import DIMS
-from actions.policy.schedule import utc_now
-from actions.policy.triage import SCHEME_LEVEL
-from actions.policy.vocab import is_negated, normalize
-from actions.render import Renderer, Reply, load_wording
-from actions.topics import MENU, NOTE_TOPICS, asked_parts, note_topic_cued
-from components.language import effective_language
+from core.routing import Route, default_router, triage as run_triage
+from core.routing.model import DIMS
+from core.routing.schedule import utc_now
+from core.routing.triage import SCHEME_LEVEL
+from core.routing.vocab import is_negated, normalize
+from core.render import Renderer, Reply, load_wording
+from core.topics import MENU, NOTE_TOPICS, asked_parts, note_topic_cued
+from core.language import effective_language
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +72,8 @@ def user_timezone(tracker: Tracker) -> Optional[str]:
 
 def changed(tracker: Tracker, **values: Any) -> List[EventType]:
     """SlotSet events for the values that differ from the tracker's (no event for a no-op)."""
-    return [SlotSet(k, v) for k, v in values.items() if tracker.get_slot(k) != v and not (v == 0.0 and not tracker.get_slot(k))]
+    return [SlotSet(k, v) for k, v in values.items()
+            if tracker.get_slot(k) != v and not (v == 0.0 and not tracker.get_slot(k))]
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -93,7 +98,7 @@ class SafeAction(Action, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         try:
             return await self.act(dispatcher, tracker, domain)
-        except Exception:  # noqa: BLE001 - the last line of defence for one user's turn
+        except Exception:  # the last line of defence for one user's turn
             logger.exception("action %s failed for sender %s", self.name(), tracker.sender_id)
             dispatcher.messages.clear()
             dispatcher.utter_message(response="utter_error")
@@ -182,7 +187,7 @@ class ValidateRouteForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         try:
             return await self._validate(dispatcher, tracker)
-        except Exception:  # noqa: BLE001 - one user's turn: apologise and stop asking
+        except Exception:  # one user's turn: apologise and stop asking
             logger.exception("validate_route_form failed for sender %s", tracker.sender_id)
             dispatcher.messages.clear()
             dispatcher.utter_message(response="utter_error")
@@ -200,7 +205,8 @@ class ValidateRouteForm(FormValidationAction):
         if answerable != topic:
             topic, state = answerable, state_of(tracker, answerable)
         # only what changes: every event is re-read and re-featurised on each later turn
-        events: List[EventType] = ([SlotSet("topic", topic)] if topic != tracker.get_slot("topic") else []) + state.resets
+        events: List[EventType] = (([SlotSet("topic", topic)] if topic != tracker.get_slot("topic") else [])
+                                   + state.resets)
         other = [e.get("value") for e in entities if e.get("entity") == "other_product"]
         if other and topic not in NOTE_TOPICS and not any(e.get("entity") == "product" for e in entities):
             # "Azure 中国区的电话": what is covered, not the numbers of the products that are
@@ -249,7 +255,8 @@ class ValidateRouteForm(FormValidationAction):
                 events.append(SlotSet("topic", topic))
         # always one slot event besides requested_slot: without it Rasa treats the turn as "nothing
         # extracted", rejects the form and lets the rules guess
-        return events + [SlotSet("clarify_attempts", float(attempts)), SlotSet("requested_slot", ask[0] if ask else None)]
+        return events + [SlotSet("clarify_attempts", float(attempts)),
+                         SlotSet("requested_slot", ask[0] if ask else None)]
 
 
 def _triage_for_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, state: State) -> List[EventType]:

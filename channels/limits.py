@@ -27,8 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
-from components.language import normalise_code
-from components.sqlite import ProcessSQLite, write_transaction
+from core.language import normalise_code
+from server.stores.sqlite import ProcessSQLite, write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,8 @@ def valid_payload(text: str) -> bool:
             entities = json.loads(match.group(2))
         except ValueError:
             return False
-        return isinstance(entities, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in entities.items())
+        return isinstance(entities, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in entities.items())
     return True
 
 
@@ -111,7 +112,8 @@ def clean_metadata(raw: Any) -> Dict[str, str]:
     if not isinstance(raw, dict):
         return {}
     out = {}
-    language = normalise_code(raw.get("language")) if isinstance(raw.get("language"), str) and len(raw["language"]) <= 16 else None
+    language = (normalise_code(raw.get("language"))
+                if isinstance(raw.get("language"), str) and len(raw["language"]) <= 16 else None)
     if language:
         out["language"] = language
     tz = raw.get("timezone")

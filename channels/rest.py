@@ -24,7 +24,6 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from components.speedups import freeze_startup_objects, warm_up
 from channels.limits import MESSAGE_ID, sender_budget, check_sender, check_text, clean_metadata
 
 logger = logging.getLogger(__name__)
@@ -98,14 +97,6 @@ class RestInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("rest_webhook", __name__)
 
-        @bp.listener("after_server_start")
-        async def warm_and_freeze(app: Any, *_: Any) -> None:   # the model was loaded in before_server_start
-            try:
-                await warm_up(getattr(app.ctx, "agent", None))
-            except Exception:  # noqa: BLE001 - a failed warm-up only costs the first user a few hundred ms
-                logger.exception("warm-up failed")
-            logger.info("%d long-lived objects left out of garbage collection", freeze_startup_objects())
-
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> response.HTTPResponse:
             return response.json({"status": "ok"})
@@ -131,7 +122,7 @@ class RestInput(InputChannel):
                         return response.json(replayed)
                 else:
                     await on_new_message(message)
-            except Exception:  # noqa: BLE001 - one failed turn must not leak internals; logged without text
+            except Exception:  # one failed turn must not leak internals; logged without text
                 logger.exception("rest: turn failed for sender %s", sender)
                 return error("the assistant could not answer; please try again", 500)
             return response.json(collector.messages)

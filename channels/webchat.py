@@ -59,7 +59,8 @@ class WebChatInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
         credentials = credentials or {}
-        channel = cls(credentials.get("user_message_evt", "user_uttered"), credentials.get("bot_message_evt", "bot_uttered"),
+        channel = cls(credentials.get("user_message_evt", "user_uttered"),
+                      credentials.get("bot_message_evt", "bot_uttered"),
                       credentials.get("namespace"), credentials.get("session_persistence", True),
                       credentials.get("socketio_path", "/socket.io"), credentials.get("jwt_key"),
                       credentials.get("jwt_method", "HS256"), credentials.get("metadata_key", "customData"))
@@ -115,7 +116,8 @@ class WebChatInput(SocketIOInput):
         @bp.route("/demo", methods=["GET"], name="webchat_demo")
         async def demo(request: Request):
             return await response.file(WEB_DIR / "demo.html", mime_type="text/html",
-                                       headers={"Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
+                                       headers={"Content-Security-Policy":
+                                                "default-src 'self'; connect-src 'self' ws: wss:; "
                                                 "style-src 'self' 'unsafe-inline'; img-src 'self' data:"})
 
         return bp

@@ -27,12 +27,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import os
 import re
 import time
-from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -40,7 +38,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from channels.limits import MAX_MESSAGE_CHARS, check_text, sender_budget, several_workers, state_db
-from components.sqlite import ProcessSQLite
+from core.render import load_wording, pick_variation
+from server.stores.channel_state import LocalState, RedisState, SQLiteState
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +49,6 @@ MAX_BODY = 64 * 1024
 TIMESTAMP_WINDOW = 300
 PASSIVE_DEADLINE = 4.5
 TEXT_LIMIT = 2048                   # bytes per WeChat text message
-DEDUP_TTL = 600
-DEDUP_MAX = 10000
 CS_TIMEOUT = 5
 
 
@@ -89,6 +86,12 @@ def cdata_safe(text: str) -> str:
     return text.replace("]]>", "]]]]><![CDATA[>")
 
 
+def said(fragment: str, **variables: Any) -> str:
+    """What the channel says itself, from domain.yml's fragments: both languages in one text, since it
+    answers before any message is understood."""
+    return pick_variation(load_wording()[1][fragment], "en")["text"].format(**variables)
+
+
 def render_messages(messages: List[Dict[str, Any]]) -> Tuple[str, List[str]]:
     """Bot messages as one text (buttons numbered) and the payloads those numbers stand for."""
     parts, payloads = [], []
@@ -101,174 +104,8 @@ def render_messages(messages: List[Dict[str, Any]]) -> Tuple[str, List[str]]:
             parts.append("\n".join(lines))
     text = "\n\n".join(parts)
     if payloads:
-        text += "\n（回复序号即可选择 / reply with a number）"
+        text += "\n" + said("channel_pick_a_number")
     return text, payloads
-
-
-class LocalState:
-    """What the channel remembers, in this process: one bot turn per WeChat message (retries await the first
-    request's result, kept DEDUP_TTL seconds) and each user's last numbered button list."""
-
-    def __init__(self) -> None:
-        self._turns: "OrderedDict[str, Tuple[float, asyncio.Future]]" = OrderedDict()
-        self._buttons: "OrderedDict[str, List[str]]" = OrderedDict()
-
-    def _future(self, key: str) -> asyncio.Future:
-        now = time.monotonic()
-        while self._turns and (len(self._turns) > DEDUP_MAX or next(iter(self._turns.values()))[0] < now - DEDUP_TTL):
-            self._turns.popitem(last=False)
-        if key not in self._turns:
-            self._turns[key] = (now, asyncio.get_running_loop().create_future())
-        return self._turns[key][1]
-
-    async def claim(self, key: str) -> bool:
-        """True for the first request carrying `key` (it runs the turn), False for a retry."""
-        fresh = key not in self._turns
-        self._future(key)
-        return fresh
-
-    async def publish(self, key: str, result: Tuple[str, List[str]]) -> None:
-        future = self._future(key)
-        if not future.done():
-            future.set_result(result)
-
-    async def wait(self, key: str, timeout: float) -> Tuple[str, List[str]]:
-        """The turn's (first piece, remaining pieces); asyncio.TimeoutError if not ready in `timeout`."""
-        return await asyncio.wait_for(asyncio.shield(self._future(key)), timeout)
-
-    async def buttons(self, openid: str) -> List[str]:
-        return self._buttons.get(openid, [])
-
-    async def set_buttons(self, openid: str, payloads: List[str]) -> None:
-        self._buttons.pop(openid, None)
-        if payloads:
-            self._buttons[openid] = payloads
-            while len(self._buttons) > DEDUP_MAX:
-                self._buttons.popitem(last=False)
-
-
-class SharedState(LocalState):
-    """The same, shared by processes through a key-value store: a retry that lands on another process joins
-    the turn started by the first one (a set-if-absent claims it; the result is published under the same
-    key), and button lists follow the user. If the store cannot be reached, each call falls back to this
-    process's memory (logged): users still get answers, only cross-process deduplication is lost meanwhile."""
-
-    PREFIX = "wechat:"
-
-    async def _set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
-        raise NotImplementedError
-
-    async def _get(self, key: str) -> Optional[str]:
-        raise NotImplementedError
-
-    async def _delete(self, key: str) -> None:
-        raise NotImplementedError
-
-    def _down(self, what: str) -> None:
-        logger.warning("wechat: %s unavailable (%s); using this process's memory", type(self).__name__, what)
-
-    async def claim(self, key: str) -> bool:
-        try:
-            claimed = await self._set(f"{self.PREFIX}turn:{key}", "pending", DEDUP_TTL, only_if_absent=True)
-        except Exception:  # noqa: BLE001 - any store failure
-            self._down("claim")
-            return await super().claim(key)
-        if claimed:
-            self._future(key)
-        return claimed
-
-    async def publish(self, key: str, result: Tuple[str, List[str]]) -> None:
-        await super().publish(key, result)
-        try:
-            await self._set(f"{self.PREFIX}result:{key}", json.dumps(result, ensure_ascii=False), DEDUP_TTL)
-        except Exception:  # noqa: BLE001
-            self._down("publish")
-
-    async def wait(self, key: str, timeout: float) -> Tuple[str, List[str]]:
-        if key in self._turns:                              # started here: no polling
-            return await super().wait(key, timeout)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                raw = await self._get(f"{self.PREFIX}result:{key}")
-            except Exception:  # noqa: BLE001
-                self._down("wait")
-                raw = None
-            if raw is not None:
-                first, rest = json.loads(raw)
-                return first, list(rest)
-            if time.monotonic() >= deadline:
-                raise asyncio.TimeoutError
-            await asyncio.sleep(0.05)
-
-    async def buttons(self, openid: str) -> List[str]:
-        try:
-            raw = await self._get(f"{self.PREFIX}buttons:{openid}")
-        except Exception:  # noqa: BLE001
-            self._down("buttons")
-            return await super().buttons(openid)
-        return json.loads(raw) if raw else []
-
-    async def set_buttons(self, openid: str, payloads: List[str]) -> None:
-        await super().set_buttons(openid, payloads)
-        key = f"{self.PREFIX}buttons:{openid}"
-        try:
-            if payloads:
-                await self._set(key, json.dumps(payloads, ensure_ascii=False), 24 * 3600)
-            else:
-                await self._delete(key)
-        except Exception:  # noqa: BLE001
-            self._down("set_buttons")
-
-
-class RedisState(SharedState):
-    """Shared by replicas on several machines through Redis (REDIS_URL, the scale-out profile)."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__()
-        import redis.asyncio
-        self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-
-    async def _set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
-        return bool(await self.redis.set(key, value, nx=only_if_absent, ex=ttl))
-
-    async def _get(self, key: str) -> Optional[str]:
-        raw = await self.redis.get(key)
-        return raw.decode() if isinstance(raw, bytes) else raw
-
-    async def _delete(self, key: str) -> None:
-        await self.redis.delete(key)
-
-
-class SQLiteState(SharedState):
-    """Shared by the Sanic workers of one machine through a SQLite file (STATE_DB), when `make run`
-    starts more than one worker and there is no Redis: WeChat's retry of a message may reach another worker."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.db = ProcessSQLite(path, "CREATE TABLE IF NOT EXISTS wechat_state "
-                                      "(key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL)")
-        self._writes = 0
-
-    async def _set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
-        now = time.time()
-        self._writes += 1
-        db = self.db()
-        if self._writes % 200 == 0:
-            db.execute("DELETE FROM wechat_state WHERE expires < ?", (now,))
-        if only_if_absent:
-            db.execute("DELETE FROM wechat_state WHERE key = ? AND expires < ?", (key, now))
-            return db.execute("INSERT OR IGNORE INTO wechat_state VALUES (?, ?, ?)", (key, value, now + ttl)).rowcount == 1
-        db.execute("INSERT OR REPLACE INTO wechat_state VALUES (?, ?, ?)", (key, value, now + ttl))
-        return True
-
-    async def _get(self, key: str) -> Optional[str]:
-        row = self.db().execute("SELECT value FROM wechat_state WHERE key = ? AND expires >= ?",
-                                (key, time.time())).fetchone()
-        return row[0] if row else None
-
-    async def _delete(self, key: str) -> None:
-        self.db().execute("DELETE FROM wechat_state WHERE key = ?", (key,))
 
 
 def channel_state() -> LocalState:
@@ -362,13 +199,14 @@ class WeChatInput(InputChannel):
                                        args.get("msg_signature")):
                     return self._refuse(403, "bad msg_signature", request)
                 try:
-                    xml = self.crypto.decrypt_message(body, args.get("msg_signature"), args.get("timestamp"), args.get("nonce"))
+                    xml = self.crypto.decrypt_message(body, args.get("msg_signature"), args.get("timestamp"),
+                                                      args.get("nonce"))
                 except Exception:  # noqa: BLE001 - wrong key, truncated ciphertext, wrong app id
                     return self._refuse(400, "cannot decrypt the message", request)
             try:
                 from wechatpy import parse_message
                 message = parse_message(xml)
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - any XML the parser cannot read is the client's fault
                 return self._refuse(400, "malformed message XML", request)
             if not OPENID.match(str(message.source or "")):
                 return self._refuse(400, "malformed FromUserName", request)
@@ -384,8 +222,7 @@ class WeChatInput(InputChannel):
             key, metadata = f"msg:{message.id}", {}
             text, problem, _ = check_text(message.content or "")
             if problem:
-                return "消息为空或太长（最多 %d 字）。The message is empty or too long (at most %d characters)." % (
-                    MAX_MESSAGE_CHARS, MAX_MESSAGE_CHARS)
+                return said("channel_bad_length", limit=MAX_MESSAGE_CHARS)
             payloads = await self.state.buttons(openid) if text.isdigit() else []
             if payloads and 1 <= int(text) <= len(payloads):
                 text = payloads[int(text) - 1]
@@ -394,11 +231,11 @@ class WeChatInput(InputChannel):
         elif message.type == "event":
             return None
         else:
-            return "目前只支持文字消息。Only text messages are supported."
+            return said("channel_text_only")
         first = await self.state.claim(key)
         if first:
             if not self.budget.allow(openid):
-                await self.state.publish(key, ("您发送得太快了，请稍等几秒再试。You are sending too fast; please wait a few seconds.", []))
+                await self.state.publish(key, (said("channel_too_fast"), []))
             else:
                 asyncio.get_running_loop().create_task(self._run_turn(key, openid, text, metadata, on_new_message))
         else:
@@ -416,14 +253,15 @@ class WeChatInput(InputChannel):
     async def _run_turn(self, key: str, openid: str, text: str, metadata: Dict, on_new_message) -> None:
         collector = CollectingOutputChannel()
         try:
-            await on_new_message(UserMessage(text, collector, f"wechat-{openid}", input_channel=self.name(), metadata=metadata))
+            await on_new_message(UserMessage(text, collector, f"wechat-{openid}", input_channel=self.name(),
+                                             metadata=metadata))
             combined, payloads = render_messages(collector.messages)
             await self.state.set_buttons(openid, payloads)
-            pieces = split_utf8(combined) or ["抱歉，我没有找到答案。Sorry, I have no answer for that."]
+            pieces = split_utf8(combined) or [said("channel_no_answer")]
             result = (pieces[0], pieces[1:])
-        except Exception:  # noqa: BLE001 - one user's failure must not break the channel
+        except Exception:  # one user's failure must not break the channel
             logger.exception("wechat: turn failed for a user")
-            result = ("抱歉，出了点问题，请稍后再试。Sorry, something went wrong; please try again.", [])
+            result = (said("channel_error"), [])
         await self.state.publish(key, result)
 
     async def _deliver_late(self, key: str, openid: str) -> None:
@@ -437,8 +275,9 @@ class WeChatInput(InputChannel):
         loop = asyncio.get_running_loop()
         for piece in pieces:
             try:
-                await asyncio.wait_for(loop.run_in_executor(None, self._send_text_blocking, openid, piece), CS_TIMEOUT * 2)
-            except Exception:  # noqa: BLE001 - logged, the next piece may still go through
+                await asyncio.wait_for(loop.run_in_executor(None, self._send_text_blocking, openid, piece),
+                                       CS_TIMEOUT * 2)
+            except Exception:  # logged, the next piece may still go through
                 logger.exception("wechat: customer-service message failed")
 
     def _send_text_blocking(self, openid: str, text: str) -> None:

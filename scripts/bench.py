@@ -35,8 +35,8 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))          # run as a script from anywhere
-from scripts.cluster import free_port, log  # noqa: E402
-from scripts.processes import action_server_command, rasa_server_command  # noqa: E402
+from scripts.cluster import free_port, log
+from scripts.processes import action_server_command, rasa_server_command
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -46,7 +46,8 @@ RESULTS = ROOT / "results"
 OURS = [
     ["hi", "which number do I call for Office 365 in Canada?", "and the billing hours?", "thanks"],
     ["世纪互联的 Office 365 技术支持电话", "B 级多久响应", "严重级别 C 是什么意思", "谢谢"],
-    ["where do I open a ticket for Dynamics 365 Finance and Operations?", "operated by 21Vianet", "is technical support open now?"],
+    ["where do I open a ticket for Dynamics 365 Finance and Operations?", "operated by 21Vianet",
+     "is technical support open now?"],
     ["nobody in our company can receive email on 21Vianet Office 365", "yes", "prepare the summary"],
     ["ProDirect response time for Sev B on Dynamics 365", "and for Premier?", "who can open a request?"],
     ["美国 Microsoft 365 帐单支持几点上班", "那英国呢", "好的，再见"],
@@ -69,7 +70,8 @@ def env() -> Dict[str, str]:
 def peak_mb(pid: int) -> List[float]:
     """Peak resident memory (VmHWM, MB) of a process and of each of its children (Sanic workers)."""
     peaks = []
-    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    pids = [pid] + [int(p) for p in
+                    subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
@@ -107,7 +109,8 @@ class Bot:
             server = [RASA, "run", "--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
                       "--model", str(self.model), "--endpoints", str(ep), "--credentials", str(self.credentials)]
         self.procs.append(subprocess.Popen(actions, cwd=self.project, env=env(),
-                                           stdout=open(f"{logs}_actions.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True))
+                                           stdout=open(f"{logs}_actions.log", "wb"), stderr=subprocess.STDOUT,
+                                           start_new_session=True))
         self.procs.append(subprocess.Popen(server,
                                            cwd=self.project, env=dict(env(), SANIC_WORKERS=str(self.workers)),
                                            stdout=open(f"{logs}_server.log", "wb"),
@@ -173,8 +176,9 @@ def load(bot: Bot, users: int, turns: int) -> Tuple[Dict, List[float], List[floa
     with cf.ThreadPoolExecutor(users) as ex:
         lat = [x for part in ex.map(lambda k: bot.conversation(k, turns), range(users)) for x in part]
     wall = time.perf_counter() - t
-    figures = {"serial_p50_ms": pct(serial, .5), "serial_p99_ms": pct(serial, .99), "users": users, "messages": len(lat),
-               "msg_per_s": round(len(lat) / wall, 1), "p50_ms": pct(lat, .5), "p99_ms": pct(lat, .99), "max_ms": round(max(lat), 1)}
+    figures = {"serial_p50_ms": pct(serial, .5), "serial_p99_ms": pct(serial, .99), "users": users,
+               "messages": len(lat), "msg_per_s": round(len(lat) / wall, 1), "p50_ms": pct(lat, .5),
+               "p99_ms": pct(lat, .99), "max_ms": round(max(lat), 1)}
     if bot.name == "ours":
         # every message new, as real users write them: the repeated scripts above hit per-text caches
         fresh = unique_messages(users * turns)
@@ -205,8 +209,8 @@ def train(project: Path, out: Path, name: str) -> Tuple[Path, float]:
     RESULTS.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     with open(RESULTS / f"bench_{name}_train.log", "wb") as logfile:
-        subprocess.run([RASA, "train", "--force", "--out", str(out), "--fixed-model-name", name], cwd=project, env=env(),
-                       check=True, stdout=logfile, stderr=subprocess.STDOUT)
+        subprocess.run([RASA, "train", "--force", "--out", str(out), "--fixed-model-name", name], cwd=project,
+                       env=env(), check=True, stdout=logfile, stderr=subprocess.STDOUT)
     return out / f"{name}.tar.gz", round(time.perf_counter() - t, 1)
 
 
@@ -261,7 +265,8 @@ def main() -> int:
         bots = [Bot("ours", ROOT, model, ROOT / "endpoints.yml", ROOT / "credentials.yml", OURS, workers=WORKERS)]
         if not args.skip_stock:
             (stock_dir / "credentials.yml").write_text("rest:\n")
-            bots.append(Bot("stock", stock_dir, stock_model, stock_dir / "endpoints.yml", stock_dir / "credentials.yml", STOCK))
+            bots.append(Bot("stock", stock_dir, stock_model, stock_dir / "endpoints.yml",
+                            stock_dir / "credentials.yml", STOCK))
         for bot in bots:
             log(f"{bot.name}: starting the action server and the Rasa server")
             try:
@@ -273,8 +278,9 @@ def main() -> int:
             finally:
                 bot.stop()
         log("this assistant: NLU quality on held-out data")
-        evaluated = subprocess.run([sys.executable, "scripts/nlu_eval.py", "--model", str(model), "--json", str(work / "nlu.json"),
-                              "--min-intent-f1", "0"], cwd=ROOT, env=env(), capture_output=True, text=True)
+        evaluated = subprocess.run([sys.executable, "scripts/nlu_eval.py", "--model", str(model),
+                                    "--json", str(work / "nlu.json"), "--min-intent-f1", "0"],
+                                   cwd=ROOT, env=env(), capture_output=True, text=True)
         if evaluated.returncode != 0:
             log(f"NLU evaluation failed: {evaluated.stderr[-500:]}")
         nlu = json.loads((work / "nlu.json").read_text()) if (work / "nlu.json").exists() else {}
@@ -300,7 +306,8 @@ def main() -> int:
         print(f"{key:24}{a!s:>16}{b!s:>18}{ratio:>10}   {op} {goal} {ok}")
         if key == "rasa_server_mb":
             print(f"{'  each Rasa process':24}{'/'.join(map(str, ours.get('rasa_processes_mb', []))):>16}"
-                  f"{'/'.join(map(str, (stock or {}).get('rasa_processes_mb', []))):>18}   (main process and its workers)")
+                  f"{'/'.join(map(str, (stock or {}).get('rasa_processes_mb', []))):>18}"
+                  "   (main process and its workers)")
     if stock:
         print(f"{'throughput vs stock':24}{ours['msg_per_s'] / stock['msg_per_s']:>16.1f}x   target >= 5x")
     for lang, v in ours.get("nlu", {}).items():
@@ -308,7 +315,8 @@ def main() -> int:
     results["machine"] = {"cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     if latencies:
-        plot({"this assistant" if k == "ours" else "stock rasa init": v for k, v in latencies.items()}, RESULTS / "bench_latency.png")
+        plot({"this assistant" if k == "ours" else "stock rasa init": v for k, v in latencies.items()},
+             RESULTS / "bench_latency.png")
     print(f"results: {RESULTS / 'bench.json'}, plot: {RESULTS / 'bench_latency.png'}")
     return 0
 

@@ -1,7 +1,8 @@
 """The scale-out profile, started locally: PostgreSQL tracker store, Redis lock store (and WeChat state),
 several Rasa replicas and action-server replicas behind nginx, all on loopback.
 
-    make scaleout                                   # or: python scripts/cluster.py [--rasa 2] [--actions 2] [--port 8080]
+    make scaleout                                   # or: python scripts/cluster.py [--rasa 2] [--actions 2] \
+[--port 8080]
     python scripts/cluster.py --postgres-url postgresql://rasa:secret@db.internal:5432/rasa \\
                               --redis-url redis://cache.internal:6379/0     # existing infrastructure
 
@@ -52,7 +53,8 @@ def free_port() -> int:
 
 def find_binary(name: str) -> str:
     """A server binary from PATH or Debian's locations (PostgreSQL keeps its binaries off PATH)."""
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None) \
+    found = shutil.which(name) \
+        or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None) \
         or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
     if not found:
         raise SystemExit(f"{name} not found: install Debian's postgresql, redis-server and nginx (make services-deps)")
@@ -75,8 +77,9 @@ def start_postgres(supervisor: Supervisor, logdir: Path, name: str = "postgres")
                                       "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
                      log=logdir / f"{name}.log", cwd=ROOT, stop_signal=signal.SIGINT)
     psql = [find_binary("psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "rasa", "-d", "postgres"]
-    supervisor.wait_until(lambda: subprocess.run(psql + ["-c", "select 1"], capture_output=True, timeout=5).returncode == 0,
-                          name, 60)
+    supervisor.wait_until(
+        lambda: subprocess.run(psql + ["-c", "select 1"], capture_output=True, timeout=5).returncode == 0,
+        name, 60)
     subprocess.run(psql + ["-c", "CREATE DATABASE rasa"], check=True, capture_output=True, timeout=30)
     return f"postgresql://rasa@127.0.0.1:{port}/rasa", pgdata
 
@@ -126,21 +129,24 @@ class Cluster:
         db, cache = urlparse(self.postgres_url), urlparse(self.redis_url)
         return dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
                     SQLALCHEMY_SILENCE_UBER_WARNING="1", TICKET_LOCK_LIFETIME=str(LOCK_LIFETIME),
-                    DB_HOST=db.hostname or "127.0.0.1", DB_PORT=str(db.port or 5432), DB_NAME=db.path.lstrip("/") or "rasa",
+                    DB_HOST=db.hostname or "127.0.0.1", DB_PORT=str(db.port or 5432),
+                    DB_NAME=db.path.lstrip("/") or "rasa",
                     DB_USER=db.username or "rasa", DB_PASSWORD=db.password or "",
                     REDIS_HOST=cache.hostname or "127.0.0.1", REDIS_PORT=str(cache.port or 6379),
-                    REDIS_DB=(cache.path.lstrip("/") or "0"), REDIS_PASSWORD=cache.password or "", REDIS_URL=self.redis_url,
-                    ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook", **SANIC_STOP_ENV, **self.extra_env)
+                    REDIS_DB=(cache.path.lstrip("/") or "0"), REDIS_PASSWORD=cache.password or "",
+                    REDIS_URL=self.redis_url,
+                    ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook", **SANIC_STOP_ENV,
+                    **self.extra_env)
 
     def create_tracker_tables(self) -> None:
         """Rasa's tracker tables, created once before the replicas start: replicas opening a new database at
         the same moment both try to create them, and the loser logs the failed CREATE TABLE. Existing tables
         are left as they are (SQLAlchemy checks first)."""
         code = ("import os; from rasa.core.tracker_store import SQLTrackerStore as S; "
-                "S(dialect='postgresql', host=os.environ['DB_HOST'], port=os.environ['DB_PORT'], db=os.environ['DB_NAME'], "
-                "username=os.environ['DB_USER'], password=os.environ['DB_PASSWORD'])")
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=self.rasa_env(), capture_output=True, text=True,
-                             timeout=180)
+                "S(dialect='postgresql', host=os.environ['DB_HOST'], port=os.environ['DB_PORT'], "
+                "db=os.environ['DB_NAME'], username=os.environ['DB_USER'], password=os.environ['DB_PASSWORD'])")
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=self.rasa_env(), capture_output=True,
+                             text=True, timeout=180)
         if out.returncode != 0:
             raise RuntimeError(f"creating the tracker tables failed: {out.stderr[-1000:]}")
 
@@ -220,9 +226,11 @@ http {{
         for i in range(self.n_rasa):
             self.start_rasa(i)
         conf = self._write_nginx()
-        self._spawn("nginx", [find_binary("nginx"), "-c", str(conf), "-p", str(self.workdir)], stop_signal=signal.SIGQUIT)
+        self._spawn("nginx", [find_binary("nginx"), "-c", str(conf), "-p", str(self.workdir)],
+                    stop_signal=signal.SIGQUIT)
         for i, port in enumerate(self.action_ports):
-            self.supervisor.wait_until(lambda port=port: http_ok(f"http://127.0.0.1:{port}/health"), f"actions-{i}", 120)
+            self.supervisor.wait_until(lambda port=port: http_ok(f"http://127.0.0.1:{port}/health"),
+                                       f"actions-{i}", 120)
         for i in range(self.n_rasa):
             self.wait_rasa(i)
             log(f"rasa-{i} ready on {self.replica_url(i)}")
@@ -245,11 +253,14 @@ def main() -> None:
     ap.add_argument("--rasa", type=int, default=2, help="Rasa replicas (default 2)")
     ap.add_argument("--actions", type=int, default=2, help="action-server replicas (default 2)")
     ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)), help="nginx port (default 8080)")
-    ap.add_argument("--postgres-url", default=os.environ.get("POSTGRES_URL", ""), help="use this database instead of starting one")
-    ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""), help="use this Redis instead of starting one")
+    ap.add_argument("--postgres-url", default=os.environ.get("POSTGRES_URL", ""),
+                    help="use this database instead of starting one")
+    ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""),
+                    help="use this Redis instead of starting one")
     ap.add_argument("--workdir", default="", help="logs and Redis files (default: a temporary directory)")
     args = ap.parse_args()
-    model = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py")], cwd=ROOT, capture_output=True, text=True)
+    model = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py")], cwd=ROOT, capture_output=True,
+                           text=True)
     if model.returncode != 0:
         raise SystemExit(model.stderr[-2000:])
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="assistant-cluster-"))

@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))          # run as a script from anywhere
 
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = {"filtered_jieba": "components.tokenizers.FilteredJiebaTokenizer",
+VARIANTS = {"filtered_jieba": "server.components.tokenizers.FilteredJiebaTokenizer",
             "spacy_jieba": "scripts.compare_tokenizers.SpacyJiebaTokenizer"}
 
 

@@ -31,9 +31,9 @@ def f1_scores(gold, pred):
 
 
 def entity_f1(gold_sets, pred_sets):
-    tp = sum(len(g & p) for g, p in zip(gold_sets, pred_sets))
-    fp = sum(len(p - g) for g, p in zip(gold_sets, pred_sets))
-    fn = sum(len(g - p) for g, p in zip(gold_sets, pred_sets))
+    tp = sum(len(g & p) for g, p in zip(gold_sets, pred_sets, strict=True))
+    fp = sum(len(p - g) for g, p in zip(gold_sets, pred_sets, strict=True))
+    fn = sum(len(g - p) for g, p in zip(gold_sets, pred_sets, strict=True))
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     return (2 * precision * recall / (precision + recall) if precision + recall else 0.0), precision, recall
@@ -63,7 +63,8 @@ async def evaluate(model: str) -> dict:
             gold_e.append({(e["entity"], e["value"], e["start"], e["end"]) for e in ex.get("entities", [])})
             pred_e.append({(e["entity"], e["value"], e["start"], e["end"]) for e in parsed.get("entities", [])})
         ef1, ep, er = entity_f1(gold_e, pred_e)
-        results[lang] = {"intent_examples": len(held), "intent_f1": round(weighted, 4), "intent_f1_macro": round(macro, 4),
+        results[lang] = {"intent_examples": len(held), "intent_f1": round(weighted, 4),
+                         "intent_f1_macro": round(macro, 4),
                          "entity_examples": len(ents), "entity_f1": round(ef1, 4), "entity_precision": round(ep, 4),
                          "entity_recall": round(er, 4),
                          "confusions": [f"{g} -> {p}: {n}" for (g, p), n in errors.most_common(8)]}
@@ -82,7 +83,8 @@ def main() -> int:
     print(f"{'lang':5} {'intent F1':>10} {'(macro)':>8} {'entity F1':>10} {'P':>6} {'R':>6}   held-out examples")
     for lang, r in results.items():
         print(f"{lang:5} {r['intent_f1']:10.3f} {r['intent_f1_macro']:8.3f} {r['entity_f1']:10.3f} "
-              f"{r['entity_precision']:6.3f} {r['entity_recall']:6.3f}   {r['intent_examples']} intents, {r['entity_examples']} entities")
+              f"{r['entity_precision']:6.3f} {r['entity_recall']:6.3f}   {r['intent_examples']} intents, "
+              f"{r['entity_examples']} entities")
         for c in r["confusions"]:
             print(f"      confused {c}")
     if args.json:

@@ -38,10 +38,10 @@ def action_server_command(port: int) -> List[str]:
 def rasa_server_command(port: int, model: Union[str, Path], endpoints: Union[str, Path],
                         credentials: Union[str, Path], interface: Optional[str] = None,
                         api_token: Optional[str] = None, open_api: bool = False) -> List[str]:
-    """The Rasa server, as every launcher starts it: `components.server` (Rasa's command line, with the
-    process-level fixes installed before the workers fork). The HTTP API is on behind `api_token`, or
+    """The Rasa server, as every launcher starts it: `python -m server` (Rasa's command line, with the
+    patch layer installed before the workers fork). The HTTP API is on behind `api_token`, or
     without one only with `open_api` (the tests' throwaway servers on loopback)."""
-    cmd = [str(BIN / "python"), "-m", "components.server", "run", "--port", str(port), "--model", str(model),
+    cmd = [str(BIN / "python"), "-m", "server", "run", "--port", str(port), "--model", str(model),
            "--endpoints", str(endpoints), "--credentials", str(credentials)]
     if interface:
         cmd += ["--interface", interface]

@@ -60,7 +60,8 @@ def main() -> int:
             supervisor.spawn("action server", action_server_command(args.actions_port), log=args.action_log, env=env,
                              cwd=ROOT)
             supervisor.wait_until(lambda: http_ok(f"http://127.0.0.1:{args.actions_port}/health"), "action server", 60)
-            print(f"web chat demo: http://localhost:{args.port}/webhooks/webchat/demo   terminal: make shell", flush=True)
+            print(f"web chat demo: http://localhost:{args.port}/webhooks/webchat/demo   terminal: make shell",
+                  flush=True)
             cmd = rasa_server_command(args.port, args.model, endpoints.name, args.credentials,
                                       api_token=os.environ.get("RASA_API_TOKEN"))
             supervisor.spawn("assistant", cmd, env=dict(env, SANIC_WORKERS=str(args.workers)), cwd=ROOT, layer=1)

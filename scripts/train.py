@@ -3,7 +3,7 @@
 The model is named after a fingerprint of what it was trained from and runs with: config.yml, domain.yml,
 data/, the project's Python modules that the configured components and policies import (transitively, lazy
 imports included), and the vocabulary of the fact base that the tokenizer and the entity extractor match
-with (actions/policy/facts.yml aliases). So `models/<fingerprint>.tar.gz` either exists (reuse it) or is
+with (core/routing/facts.yml aliases). So `models/<fingerprint>.tar.gz` either exists (reuse it) or is
 trained now; editing an alias retrains, editing a phone number, a channel or the lock store does not.
 Prints the model path last.
 """
@@ -22,7 +22,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING_INPUTS = ["config.yml", "domain.yml", "data"]
-FACTS = Path("actions/policy/facts.yml")
+FACTS = Path("core/routing/facts.yml")
 
 
 def module_file(root: Path, name: str) -> Path | None:
@@ -70,8 +70,8 @@ def vocabulary_signature(root: Path) -> str:
     """The matching vocabulary of `root`'s fact base (the policy module is pure Python: no Rasa import)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from actions.policy.loader import load_facts
-    from actions.policy.vocab import Vocabulary
+    from core.routing.loader import load_facts
+    from core.routing.vocab import Vocabulary
 
     return Vocabulary(load_facts(root / FACTS)).signature()
 
@@ -81,7 +81,8 @@ def fingerprint(root: Path = ROOT) -> str:
     files = []
     for name in TRAINING_INPUTS:
         p = root / name
-        files += sorted(x for x in p.rglob("*") if x.is_file() and x.suffix in (".yml", ".yaml", ".py", ".md")) if p.is_dir() else [p]
+        files += sorted(x for x in p.rglob("*") if x.is_file() and x.suffix in (".yml", ".yaml", ".py", ".md")) \
+            if p.is_dir() else [p]
     files += model_code(root, yaml.safe_load((root / "config.yml").read_text()) or {})
     for f in files:
         h.update(str(f.relative_to(root)).encode())

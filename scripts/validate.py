@@ -22,7 +22,8 @@ UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
 def dispatched_by_actions(domain_responses) -> set:
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
     names = set(re.findall(r"\"(utter_\w+)\"", code))
-    for prefix, pattern in (("utter_answer_", r"getattr\(r, topic\)|utter_answer_"), ("utter_ask_", r"f\"utter_ask_\{slot\}\"")):
+    for prefix, pattern in (("utter_answer_", r"getattr\(r, topic\)|utter_answer_"),
+                            ("utter_ask_", r"f\"utter_ask_\{slot\}\"")):
         if re.search(pattern, code):
             names |= {r for r in domain_responses if r.startswith(prefix)}
     names.add("utter_restart")            # sent by Rasa's built-in action_restart
@@ -33,7 +34,8 @@ def main() -> int:
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.validator import Validator
 
-    importer = TrainingDataImporter.load_from_config(str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(ROOT / "data")])
+    importer = TrainingDataImporter.load_from_config(str(ROOT / "config.yml"), str(ROOT / "domain.yml"),
+                                                     [str(ROOT / "data")])
     validator = Validator.from_importer(importer)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

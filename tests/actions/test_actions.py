@@ -70,8 +70,10 @@ def test_answer_portal_and_severity_in_chinese():
 
 
 def test_notes_topics_and_no_fact():
-    msgs, _ = answer(tracker("who can open", "ask_who_can_open", topic="who_can_open", product="m365", cloud="worldwide"))
-    assert msgs[0]["response"] == "utter_answer_who_can_open" and msgs[0]["notes_used"] == ["m365_admin_only", "m365_not_admin_message"]
+    msgs, _ = answer(tracker("who can open", "ask_who_can_open", topic="who_can_open", product="m365",
+                             cloud="worldwide"))
+    assert msgs[0]["response"] == "utter_answer_who_can_open" and \
+        msgs[0]["notes_used"] == ["m365_admin_only", "m365_not_admin_message"]
     msgs, _ = answer(tracker("sev def", "ask_severity_definition", topic="severity", product="m365", cloud="worldwide"))
     assert msgs[0]["response"] == "utter_no_fact"
 
@@ -85,7 +87,8 @@ def test_without_a_topic_the_bot_asks_what_the_user_wants():
 def test_form_asks_for_the_missing_dimension_then_finishes():
     _, events = run(ValidateRouteForm(), tracker("support number?", "ask_phone", active_loop="route_form"))
     assert slot(events, "topic") == "phone" and slot(events, "requested_slot") == "product"
-    msgs, events = run(ValidateRouteForm(), tracker("Microsoft 365 in Australia", "inform", [("product", "m365"), ("country", "au")],
+    msgs, events = run(ValidateRouteForm(), tracker("Microsoft 365 in Australia", "inform",
+                                                 [("product", "m365"), ("country", "au")],
                                                  active_loop="route_form", topic="phone", product="m365", country="au",
                                                  requested_slot="product"))
     assert slot(events, "requested_slot") is None
@@ -93,14 +96,15 @@ def test_form_asks_for_the_missing_dimension_then_finishes():
 
 
 def test_form_gives_up_after_two_unanswered_questions():
-    t = tracker("no idea", "inform", active_loop="route_form", topic="phone", requested_slot="product", clarify_attempts=1.0)
+    t = tracker("no idea", "inform", active_loop="route_form", topic="phone", requested_slot="product",
+                clarify_attempts=1.0)
     _, events = run(ValidateRouteForm(), t)
     assert slot(events, "requested_slot") is None
 
 
 def test_form_steps_aside_for_interruptions():
-    _, events = run(ValidateRouteForm(), tracker("tell me a joke", "out_of_scope", active_loop="route_form", topic="phone",
-                                                 requested_slot="product"))
+    _, events = run(ValidateRouteForm(), tracker("tell me a joke", "out_of_scope", active_loop="route_form",
+                                                 topic="phone", requested_slot="product"))
     assert events == []
 
 
@@ -111,19 +115,21 @@ def test_correction_resets_the_other_location_dimension():
 
 
 def test_ask_action_builds_buttons_from_the_policy_candidates():
-    msgs, _ = run(ActionAskCountry(), tracker("phone", "ask_phone", topic="phone", product="m365", requested_slot="country"))
+    msgs, _ = run(ActionAskCountry(), tracker("phone", "ask_phone", topic="phone", product="m365",
+                                              requested_slot="country"))
     assert msgs[0]["response"] == "utter_ask_country"
     assert [b["payload"] for b in msgs[0]["buttons"]][:2] == ['/inform{"country": "us"}', '/inform{"country": "ca"}']
 
 
 def test_triage_then_confirm():
     msgs, events = run(ActionTriage(), tracker("Our SharePoint site is down for everyone", "describe_problem",
-                                               [("product", "m365"), ("cloud", "china_21v")], product="m365", cloud="china_21v"))
+                                               [("product", "m365"), ("cloud", "china_21v")], product="m365",
+                                               cloud="china_21v"))
     assert msgs[0]["response"] == "utter_triage_result" and msgs[0]["proposed"] == "a"
     assert "400-089-0365" in msgs[0]["filing"]                       # where to open it comes with the proposal
     assert slot(events, "proposed_severity") == "a" and slot(events, "topic") == "triage"
-    msgs, events = run(ActionTriageConfirm(), tracker("yes", "affirm", topic="triage", product="m365", cloud="china_21v",
-                                                      proposed_severity="a"))
+    msgs, events = run(ActionTriageConfirm(), tracker("yes", "affirm", topic="triage", product="m365",
+                                                      cloud="china_21v", proposed_severity="a"))
     assert msgs[0]["response"] == "utter_triage_confirmed" and "1 hour" in msgs[0]["first_response"]
     assert slot(events, "severity") == "a"
 
@@ -167,7 +173,8 @@ def test_facts_and_wording_load_when_the_action_server_imports_the_actions():
     """Not in the first user's message: the action server imports this module at start-up."""
     import subprocess
     import sys
-    code = ("import actions.actions; from actions.policy.router import default_router; from actions.render import load_wording; "
+    code = ("import actions.actions; from core.routing.router import default_router; "
+            "from core.render import load_wording; "
             "print(default_router.cache_info().currsize, load_wording.cache_info().currsize)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
@@ -194,8 +201,9 @@ def test_a_language_switch_without_a_complete_answer_only_acknowledges(slots):
 
 
 def test_a_language_switch_inside_the_form_leaves_the_question_to_the_form():
-    msgs, _ = run(ActionSwitchLanguage(), tracker("说中文", "switch_language", [("language", "zh")], active_loop="route_form",
-                                                  topic="phone", product="m365", country="uk", language_pref="zh"))
+    msgs, _ = run(ActionSwitchLanguage(), tracker("说中文", "switch_language", [("language", "zh")],
+                                                  active_loop="route_form", topic="phone", product="m365", country="uk",
+                                                  language_pref="zh"))
     assert [m["response"] for m in msgs] == ["utter_language_switched"]
 
 
@@ -207,17 +215,19 @@ def test_two_questions_in_one_message_get_both_answers():
 
 
 def test_two_questions_are_answered_in_the_order_asked():
-    msgs, _ = answer(tracker("What's the Canada number for Microsoft 365, and is anyone there on Saturdays?", "ask_hours",
-                             [("country", "ca"), ("product", "m365")], topic="hours", product="m365", country="ca"))
+    msgs, _ = answer(tracker("What's the Canada number for Microsoft 365, and is anyone there on Saturdays?",
+                             "ask_hours", [("country", "ca"), ("product", "m365")], topic="hours", product="m365",
+                             country="ca"))
     assert [m["response"] for m in msgs] == ["utter_answer_phone", "utter_answer_hours"]
 
 
 def test_a_second_question_that_needs_more_is_asked_for_after_the_first_answer():
     """Response times for Dynamics 365 worldwide depend on the plan: the first answer comes, then the plan
     is asked for the second, with no guess."""
-    msgs, events = run(ValidateRouteForm(), tracker("where do I file a D365 Sales case online and how fast is the reply",
-                                                    "ask_portal", [("product", "d365_ce")], topic="portal",
-                                                    product="d365_ce", cloud="worldwide"))
+    msgs, events = run(ValidateRouteForm(),
+                       tracker("where do I file a D365 Sales case online and how fast is the reply",
+                               "ask_portal", [("product", "d365_ce")], topic="portal",
+                               product="d365_ce", cloud="worldwide"))
     assert [m["response"] for m in msgs] == ["utter_answer_portal"]
     assert slot(events, "topic") == "response" and slot(events, "requested_slot") == "plan"
     msgs, _ = answer(tracker("and where do I file it online, how fast is the reply?", "ask_portal", (),
@@ -262,7 +272,8 @@ def test_a_problem_with_its_severity_stated_is_taken_as_classified(text, lang):
     """Once product and cloud are known, "it's Sev A, ..." needs no proposal: the level, its first response
     and where to file it."""
     t = tracker(text, "describe_problem", product="m365", cloud="china_21v")
-    t.latest_message["entities"] = [{"entity": "severity", "value": "a", "start": text.index("A"), "end": text.index("A") + 1}]
+    t.latest_message["entities"] = [{"entity": "severity", "value": "a", "start": text.index("A"),
+                                     "end": text.index("A") + 1}]
     msgs, events = run(ActionTriage(), t)
     assert [m["response"] for m in msgs] == ["utter_triage_confirmed"]
     assert ("1 hour" if lang == "en" else "1 小时") in msgs[0]["first_response"]
@@ -273,7 +284,8 @@ def test_a_problem_with_its_severity_stated_is_taken_as_classified(text, lang):
 def test_a_severity_ruled_out_is_no_classification():
     text = "it's not Sev A, but mail is slow for everyone"
     t = tracker(text, "describe_problem", product="m365", cloud="china_21v")
-    t.latest_message["entities"] = [{"entity": "severity", "value": "a", "start": text.index("Sev"), "end": text.index("Sev") + 5}]
+    t.latest_message["entities"] = [{"entity": "severity", "value": "a", "start": text.index("Sev"),
+                                     "end": text.index("Sev") + 5}]
     msgs, _ = run(ActionTriage(), t)
     assert msgs[0]["response"] == "utter_triage_result"
 
@@ -328,8 +340,8 @@ def test_asked_whether_two_answers_are_the_same_it_says_so(text, entities, same,
 
 
 def test_phone_answers_are_compared_by_their_numbers_as_data():
-    from actions.dialogue import fact_compared
-    from actions.policy import route
+    from core.dialogue import fact_compared
+    from core.routing import route
     us, ca, uk = (fact_compared(route(product="m365", country=c), "phone") for c in ("us", "ca", "uk"))
     assert us == ca == frozenset({("phone", "18008659408")}) and uk != us
 
@@ -350,7 +362,8 @@ def test_two_products_compared_by_the_facts_as_data_not_their_wording(topic, int
 
 @pytest.mark.parametrize("severity,same", [("a", True), ("c", False)])
 def test_three_plans_compared_by_their_fact_not_by_the_plan_names_in_the_rows(severity, same):
-    text = f"Is the Sev {severity.upper()} initial response identical across Subscription, ProDirect and Premier for D365?"
+    text = (f"Is the Sev {severity.upper()} initial response identical across Subscription, ProDirect and Premier "
+            "for D365?")
     msgs, _ = answer(tracker(text, "ask_response_time", [("severity", severity), ("plan", "subscription"),
                              ("plan", "prodirect"), ("plan", "premier"), ("product", "d365")], topic="response",
                              product="d365", severity=severity, plan="subscription"))
@@ -378,7 +391,8 @@ def test_a_second_question_that_needs_a_value_is_asked_for_after_the_first_is_an
 
 def test_a_country_whose_only_number_is_one_products_gets_it_without_asking_the_product():
     """The UK number is Microsoft 365's; Dynamics 365 lists none: both said, labelled, no question."""
-    msgs, _ = answer(tracker("英国电话多少 周末技术支持有人吗", "ask_hours", [("country", "uk"), ("support_type", "technical")],
+    msgs, _ = answer(tracker("英国电话多少 周末技术支持有人吗", "ask_hours",
+                             [("country", "uk"), ("support_type", "technical")],
                              topic="hours", country="uk", support_type="technical"))
     assert [m["response"] for m in msgs] == ["utter_answer_phone", "utter_answer_hours"]     # in the order asked
     assert "0800 032 6417" in msgs[0]["numbers"]
@@ -393,7 +407,8 @@ def test_a_non_admin_asking_for_the_line_also_hears_who_may_use_it():
 
 def test_a_severe_problem_asking_how_fast_also_hears_where_to_open_it():
     text = "our F&O prod in China (21V) is completely down, month-end close blocked. how fast will someone respond?"
-    msgs, _ = answer(tracker(text, "ask_response_time", [("product", "d365_fo"), ("country", "cn"), ("cloud", "china_21v")],
+    msgs, _ = answer(tracker(text, "ask_response_time",
+                             [("product", "d365_fo"), ("country", "cn"), ("cloud", "china_21v")],
                              topic="response", product="d365_fo", country="cn", cloud="china_21v"))
     assert [m["response"] for m in msgs] == ["utter_answer_response", "utter_answer_portal"]
 

@@ -14,6 +14,7 @@ import pytest
 import requests
 import yaml
 
+from client.rest import Client
 from scripts.cluster import free_port
 from scripts.processes import action_server_command, rasa_server_command
 
@@ -53,14 +54,14 @@ def model() -> Path:
 
 
 class Bot:
+    """The running assistant, reached through the project's own REST client (client/rest.py)."""
+
     def __init__(self, url: str, tmp: Path, model: Path | None = None):
         self.url, self.tmp, self.model = url, tmp, model
+        self.client = Client(url)
 
     def say(self, text: str, sender: str | None = None, metadata: dict | None = None, timeout: float = 30) -> list:
-        body = {"sender": sender or f"t-{uuid.uuid4().hex[:8]}", "message": text}
-        if metadata is not None:
-            body["metadata"] = metadata
-        r = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=timeout)
+        r = self.client.post(text, sender=sender or f"t-{uuid.uuid4().hex[:8]}", metadata=metadata, timeout=timeout)
         r.raise_for_status()
         return r.json()
 
@@ -68,7 +69,7 @@ class Bot:
         return "\n".join(m.get("text", "") for m in self.say(text, sender, **kw))
 
     def tracker(self, sender: str) -> dict:
-        return requests.get(f"{self.url}/conversations/{sender}/tracker", timeout=10).json()
+        return self.client.tracker(sender)
 
 
 WORKERS = 2                     # the bot runs as `make run` starts it: two Sanic workers on shared SQLite stores
@@ -126,7 +127,8 @@ def start_rasa_server(model: Path, endpoints: Path, log: Path) -> tuple:
     port = free_port()
     proc = subprocess.Popen(rasa_server_command(port, model, endpoints, ROOT / "credentials.yml", interface="127.0.0.1",
                                                 open_api=True),
-                            cwd=ROOT, env=env(), stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+                            cwd=ROOT, env=env(), stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
     wait_up(f"http://127.0.0.1:{port}/status", proc, 300, log)
     return f"http://127.0.0.1:{port}", proc
 

@@ -43,7 +43,8 @@ class Case:
     channel: str
     name: str
     send: Callable[["object"], Outcome]
-    expect: str                            # "4xx" | "polite en" | "polite zh" | "answer:<fact>" | "error event" | "same reply"
+    # "4xx" | "polite en" | "polite zh" | "answer:<fact>" | "error event" | "same reply"
+    expect: str
 
 
 # ---------------------------------------------------------------------------------------------- REST
@@ -83,7 +84,8 @@ def rest_cases() -> List[Case]:
         Case("REST", "JSON array instead of object", rest([MARK]), "4xx"),
         Case("REST", "JSON string instead of object", rest(MARK), "4xx"),
         Case("REST", "JSON nested 20,000 levels deep", lambda b: rest_raw(b, b"[" * 20000 + b"]" * 20000), "4xx"),
-        Case("REST", "invalid UTF-8 bytes", lambda b: rest_raw(b, b'{"sender": "x", "message": "\xff\xfe' + MARK.encode() + b'"}'), "4xx"),
+        Case("REST", "invalid UTF-8 bytes",
+             lambda b: rest_raw(b, b'{"sender": "x", "message": "\xff\xfe' + MARK.encode() + b'"}'), "4xx"),
         Case("REST", "sender missing", rest({"message": MARK}), "4xx"),
         Case("REST", "sender is a number", rest({"sender": 12345, "message": MARK}), "4xx"),
         Case("REST", "sender of 10,000 characters", rest({"sender": "a" * 10000, "message": MARK}), "4xx"),
@@ -99,28 +101,33 @@ def rest_cases() -> List[Case]:
         Case("REST", "2,001-character message", rest({"sender": s(), "message": MARK + "y" * 1998}), "4xx"),
         Case("REST", "message_id is an object", rest({"sender": s(), "message": MARK, "message_id": {"a": 1}}), "4xx"),
         Case("REST", "NUL bytes inside a real question",
-             rest({"sender": s(), "message": "Office 365 phone number in China\x00\x00 21Vianet"}), "answer:400-089-0365"),
+             rest({"sender": s(), "message": "Office 365 phone number in China\x00\x00 21Vianet"}),
+             "answer:400-089-0365"),
         Case("REST", "zero-width characters inside a real question",
              rest({"sender": s(), "message": "世纪互联\u200b的 Office\u200d 365 热线是多少"}), "answer:400-089-0365"),
         Case("REST", "right-to-left override characters",
              rest({"sender": s(), "message": f"\u202e{MARK} enohp\u202c \u2067number\u2069"}), "polite en"),
         Case("REST", "emoji only", rest({"sender": s(), "message": "😀🎉🔥"}), "polite en"),
-        Case("REST", "HTML / JavaScript", rest({"sender": s(), "message": f"<script>alert('{MARK}')</script><img src=x onerror=alert(1)>"}),
+        Case("REST", "HTML / JavaScript",
+             rest({"sender": s(), "message": f"<script>alert('{MARK}')</script><img src=x onerror=alert(1)>"}),
              "polite en"),
-        Case("REST", "SQL-looking text", rest({"sender": s(), "message": f"'; DROP TABLE events; -- {MARK}"}), "polite en"),
-        Case("REST", "SQL-looking text in Chinese", rest({"sender": s(), "message": f"查询'; DELETE FROM events; -- 全部删除 {MARK}"}),
-             "polite zh"),
+        Case("REST", "SQL-looking text", rest({"sender": s(), "message": f"'; DROP TABLE events; -- {MARK}"}),
+             "polite en"),
+        Case("REST", "SQL-looking text in Chinese",
+             rest({"sender": s(), "message": f"查询'; DELETE FROM events; -- 全部删除 {MARK}"}), "polite zh"),
         Case("REST", "metadata of the wrong type", rest({"sender": s(), "message": "UK phone number for Office 365",
                                                           "metadata": "zh"}), "answer:0800 032 6417"),
         Case("REST", "metadata with unknown language and junk keys",
              rest({"sender": s(), "message": "UK phone number for Office 365",
                    "metadata": {"language": "x" * 5000, "timezone": "../../etc/localtime", "__proto__": {"a": 1}}}),
              "answer:0800 032 6417"),
-        Case("REST", "intent payload that does not exist", rest({"sender": s(), "message": f"/no_such_intent_{MARK}"}), "polite en"),
+        Case("REST", "intent payload that does not exist",
+             rest({"sender": s(), "message": f"/no_such_intent_{MARK}"}), "polite en"),
         Case("REST", "forged entity value in a payload",
-             rest({"sender": s(), "message": '/inform{"product": "' + MARK + '", "country": ["a", {"b": 1}]}'}), "polite en"),
-        Case("REST", "forged payload with an unknown product", rest({"sender": s(), "message": '/inform{"product": "' + MARK + '"}'}),
+             rest({"sender": s(), "message": '/inform{"product": "' + MARK + '", "country": ["a", {"b": 1}]}'}),
              "polite en"),
+        Case("REST", "forged payload with an unknown product",
+             rest({"sender": s(), "message": '/inform{"product": "' + MARK + '"}'}), "polite en"),
         Case("REST", "malformed payload JSON", rest({"sender": s(), "message": '/inform{"product": '}), "polite en"),
         Case("REST", "one sender flooding 60 messages", flood, "4xx"),
     ]
@@ -128,7 +135,8 @@ def rest_cases() -> List[Case]:
 
 # ---------------------------------------------------------------------------------------------- WeChat
 def wechat_raw(bot, body: bytes, params: Optional[dict] = None) -> Outcome:
-    r = requests.post(f"{bot.url}/webhooks/wechat/webhook", params=signed() if params is None else params, data=body, timeout=15)
+    r = requests.post(f"{bot.url}/webhooks/wechat/webhook", params=signed() if params is None else params, data=body,
+                      timeout=15)
     if r.status_code == 200 and r.text.startswith("<xml"):
         return Outcome(200, xmltodict.parse(r.text)["xml"].get("Content") or "")
     return Outcome(r.status_code, r.text)
@@ -151,16 +159,19 @@ def wechat_aes(key: str) -> Callable:
 
 def truncated_ciphertext(bot) -> Outcome:
     params = signed()
-    envelope = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(text_xml(f"hi {MARK}", openid()), params["nonce"], params["timestamp"])
+    envelope = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(text_xml(f"hi {MARK}", openid()), params["nonce"],
+                                                                    params["timestamp"])
     encrypt = xmltodict.parse(envelope)["xml"]["Encrypt"][:-40]
     body = f"<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-    params.update(encrypt_type="aes", msg_signature=hashlib.sha1("".join(sorted([TOKEN, params["timestamp"], params["nonce"], encrypt])).encode()).hexdigest())
+    params.update(encrypt_type="aes", msg_signature=hashlib.sha1(
+        "".join(sorted([TOKEN, params["timestamp"], params["nonce"], encrypt])).encode()).hexdigest())
     return wechat_raw(bot, body.encode(), params)
 
 
 def bad_msg_signature(bot) -> Outcome:
     params = signed()
-    envelope = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(text_xml(f"hi {MARK}", openid()), params["nonce"], params["timestamp"])
+    envelope = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(text_xml(f"hi {MARK}", openid()), params["nonce"],
+                                                                    params["timestamp"])
     params.update(encrypt_type="aes", msg_signature="0" * 40)
     return wechat_raw(bot, envelope.encode(), params)
 
@@ -192,22 +203,26 @@ def wechat_cases() -> List[Case]:
         Case("WeChat", "oversized XML (100 KB)", wechat(good.replace("hello", "x" * 100_000)), "4xx"),
         Case("WeChat", "XXE (external entity)", wechat('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
                                                        + good.replace("hello", "&e;")), "4xx"),
-        Case("WeChat", "billion laughs", wechat('<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-                                                '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>' + good.replace("hello", "&c;")), "4xx"),
+        Case("WeChat", "billion laughs",
+             wechat('<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>' + good.replace("hello", "&c;")), "4xx"),
         Case("WeChat", "wrong AES key", wechat_aes("ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"), "4xx"),
         Case("WeChat", "truncated ciphertext", truncated_ciphertext, "4xx"),
         Case("WeChat", "bad msg_signature in safe mode", bad_msg_signature, "4xx"),
-        Case("WeChat", "safe mode flag with a plaintext body", wechat(good, lambda: dict(signed(), encrypt_type="aes", msg_signature="1" * 40)),
-             "4xx"),
+        Case("WeChat", "safe mode flag with a plaintext body",
+             wechat(good, lambda: dict(signed(), encrypt_type="aes", msg_signature="1" * 40)), "4xx"),
         Case("WeChat", "replayed MsgId", replayed_msgid, "same reply"),
-        Case("WeChat", "image message", wechat(event_xml("image", "<PicUrl><![CDATA[http://x/1.jpg]]></PicUrl>")), "polite zh"),
+        Case("WeChat", "image message", wechat(event_xml("image", "<PicUrl><![CDATA[http://x/1.jpg]]></PicUrl>")),
+             "polite zh"),
         Case("WeChat", "empty text content", wechat(text_xml("", openid())), "polite zh"),
         Case("WeChat", "3,000-character text", wechat(text_xml(MARK + "长" * 3000, openid())), "polite zh"),
-        Case("WeChat", "HTML and a CDATA terminator in the text", wechat(text_xml(f"<b>{MARK}</b>]]&gt;", openid())), "polite en"),
+        Case("WeChat", "HTML and a CDATA terminator in the text", wechat(text_xml(f"<b>{MARK}</b>]]&gt;", openid())),
+             "polite en"),
         Case("WeChat", "invalid UTF-8 bytes in the XML",
              lambda b: wechat_raw(b, good.encode().replace(b"hello", b"\xff\xfe\xfd")), "4xx"),
         Case("WeChat", "path-like FromUserName", wechat(text_xml(f"hi {MARK}", "../../etc/passwd")), "4xx"),
-        Case("WeChat", "control characters (invalid XML 1.0)", wechat(text_xml(f"{MARK}\u0007\u001b", openid())), "4xx"),
+        Case("WeChat", "control characters (invalid XML 1.0)", wechat(text_xml(f"{MARK}\u0007\u001b", openid())),
+             "4xx"),
     ]
 
 
@@ -256,7 +271,8 @@ def socket_session_request_with_path(bot) -> Outcome:
     sock = Socket(bot.url)
     try:
         out = sock.emit_and_wait("session_request", {"session_id": "../../etc/passwd"})
-        return Outcome(out.status, "new session id issued" if re.fullmatch(r"[0-9a-f]{32}", out.body) else f"KEPT {out.body}")
+        return Outcome(out.status,
+                       "new session id issued" if re.fullmatch(r"[0-9a-f]{32}", out.body) else f"KEPT {out.body}")
     finally:
         sock.close()
 
@@ -282,16 +298,19 @@ def socket_cases() -> List[Case]:
     return [
         Case("socket.io", "handshake from a foreign origin", handshake_from("https://evil.example"), "4xx"),
         Case("socket.io", "long-polling handshake while two workers serve", polling_handshake, "4xx"),
-        Case("socket.io", "payload is a string", socket_case("user_uttered", lambda sid: f"hello {MARK}"), "error event"),
+        Case("socket.io", "payload is a string", socket_case("user_uttered", lambda sid: f"hello {MARK}"),
+             "error event"),
         Case("socket.io", "payload is a list", socket_case("user_uttered", lambda sid: [MARK, sid]), "error event"),
-        Case("socket.io", "message is a number", socket_case("user_uttered", lambda sid: {"message": 7, "session_id": sid}), "error event"),
-        Case("socket.io", "session_id missing", socket_case("user_uttered", lambda sid: {"message": MARK}), "error event"),
-        Case("socket.io", "session_id is path-like", socket_case("user_uttered", lambda sid: {"message": MARK, "session_id": "../../x"}),
+        Case("socket.io", "message is a number",
+             socket_case("user_uttered", lambda sid: {"message": 7, "session_id": sid}), "error event"),
+        Case("socket.io", "session_id missing", socket_case("user_uttered", lambda sid: {"message": MARK}),
              "error event"),
-        Case("socket.io", "2,001-character message", socket_case("user_uttered", lambda sid: {"message": MARK + "z" * 1998, "session_id": sid}),
-             "error event"),
-        Case("socket.io", "message of NUL bytes only", socket_case("user_uttered", lambda sid: {"message": "\x00\x00", "session_id": sid}),
-             "error event"),
+        Case("socket.io", "session_id is path-like",
+             socket_case("user_uttered", lambda sid: {"message": MARK, "session_id": "../../x"}), "error event"),
+        Case("socket.io", "2,001-character message",
+             socket_case("user_uttered", lambda sid: {"message": MARK + "z" * 1998, "session_id": sid}), "error event"),
+        Case("socket.io", "message of NUL bytes only",
+             socket_case("user_uttered", lambda sid: {"message": "\x00\x00", "session_id": sid}), "error event"),
         Case("socket.io", "session_request with a path-like id", socket_session_request_with_path, "new session"),
         Case("socket.io", "customData of the wrong shape, real question",
              socket_case("user_uttered", lambda sid: {"message": "UK phone number for Office 365", "session_id": sid,
@@ -372,15 +391,19 @@ def test_after_all_cases_nothing_was_lost_and_the_logs_are_clean(bot, baseline):
 def write_table() -> None:
     if not ROWS:
         return
-    per_channel = ", ".join(f"{ch}: {sum(1 for r in ROWS if r['channel'] == ch)}" for ch in ("REST", "WeChat", "socket.io"))
+    per_channel = ", ".join(f"{ch}: {sum(1 for r in ROWS if r['channel'] == ch)}"
+                            for ch in ("REST", "WeChat", "socket.io"))
     lines = ["# Bad input: cases and outcomes", "",
-             "Generated by `tests/bot/test_bad_input.py` (part of `make test`) against the running assistant. After every",
+             "Generated by `tests/bot/test_bad_input.py` (part of `make test`) against the running assistant. "
+             "After every",
              "case the next normal question was answered correctly; responses and server logs were checked for stack",
-             "traces, secrets and the case's text; a conversation stored before the cases was unchanged afterwards.", "",
+             "traces, secrets and the case's text; a conversation stored before the cases was unchanged afterwards.",
+             "",
              f"{sum(r['ok'] for r in ROWS)} of {len(ROWS)} cases as expected "
              f"({per_channel}).", "",
              "| # | channel | case | expected | status | what the client saw | ok |", "|---|---|---|---|---|---|---|"]
     for i, r in enumerate(ROWS, 1):
         seen = r["seen"].replace("|", "\\|").replace("<", "&lt;")
-        lines.append(f"| {i} | {r['channel']} | {r['case']} | {r['expected']} | {r['status']} | {seen} | {'yes' if r['ok'] else 'NO'} |")
+        lines.append(f"| {i} | {r['channel']} | {r['case']} | {r['expected']} | {r['status']} | {seen} | "
+                     f"{'yes' if r['ok'] else 'NO'} |")
     (ROOT / "docs" / "bad_input.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

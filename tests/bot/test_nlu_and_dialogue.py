@@ -12,7 +12,8 @@ RASA = str(Path(sys.executable).with_name("rasa"))
 
 
 def test_heldout_nlu_f1_per_language(model, tmp_path):
-    out = subprocess.run([sys.executable, "scripts/nlu_eval.py", "--model", str(model), "--json", str(tmp_path / "nlu.json")],
+    out = subprocess.run([sys.executable, "scripts/nlu_eval.py", "--model", str(model),
+                          "--json", str(tmp_path / "nlu.json")],
                          cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
     print(out.stdout)
     results = json.loads((tmp_path / "nlu.json").read_text())
@@ -29,10 +30,12 @@ def test_conversation_stories_predict_every_action(model, tmp_path):
     failed = tmp_path / "results" / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else ""
     assert out.returncode == 0, (out.stdout[-2000:] + out.stderr[-3000:] + detail[-4000:])
-    assert "none of the test stories failed" in detail.lower() or detail.strip() in ("", "# None of the test stories failed - all good!")
+    assert "none of the test stories failed" in detail.lower() or \
+        detail.strip() in ("", "# None of the test stories failed - all good!")
 
 
 def test_data_validates_without_unexplained_warnings():
-    out = subprocess.run([sys.executable, "scripts/validate.py"], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=600)
+    out = subprocess.run([sys.executable, "scripts/validate.py"], cwd=ROOT, env=ENV, capture_output=True, text=True,
+                         timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert ", 0 problems" in out.stdout

@@ -39,8 +39,8 @@ def cluster(model, tmp_path_factory):
 
 
 def post(url: str, sender: str, text: str, message_id: str, timeout: float = 60) -> requests.Response:
-    return requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text, "message_id": message_id},
-                         timeout=timeout)
+    return requests.post(f"{url}/webhooks/rest/webhook",
+                         json={"sender": sender, "message": text, "message_id": message_id}, timeout=timeout)
 
 
 def tracker(url: str, sender: str) -> dict:
@@ -57,7 +57,8 @@ def test_a_conversation_alternating_between_replicas_keeps_its_slots_and_history
     sender = f"alt-{uuid.uuid4().hex[:8]}"
     turns = ["what is the support phone number?", "Microsoft 365", "Australia"]
     answers = [post(cluster.replica_url(i % 2), sender, text, f"m{i}").json() for i, text in enumerate(turns)]
-    assert "1 800 197 503" in answers[-1][0]["text"]                 # the product and country asked on the other replica
+    # the product and country asked on the other replica
+    assert "1 800 197 503" in answers[-1][0]["text"]
     for i in range(2):
         t = tracker(cluster.replica_url(i), sender)
         assert user_turns(t) == [(f"m{k}", text) for k, text in enumerate(turns)]
@@ -81,8 +82,10 @@ def test_a_wechat_retry_on_another_replica_joins_the_first_turn(cluster):
 def test_security_defaults_hold_behind_the_load_balancer(cluster):
     """The HTTP API answers only with the token; socket.io only from the configured origin."""
     assert requests.get(f"{cluster.url}/conversations/x/tracker", timeout=10).status_code == 401
-    assert requests.get(f"{cluster.url}/conversations/x/tracker", params={"token": "wrong"}, timeout=10).status_code == 401
-    assert requests.get(f"{cluster.url}/conversations/x/tracker", params={"token": TOKEN}, timeout=10).status_code == 200
+    assert requests.get(f"{cluster.url}/conversations/x/tracker", params={"token": "wrong"},
+                        timeout=10).status_code == 401
+    assert requests.get(f"{cluster.url}/conversations/x/tracker", params={"token": TOKEN},
+                        timeout=10).status_code == 200
 
     def handshake(origin):
         return requests.get(f"{cluster.url}/socket.io/", params={"EIO": "4", "transport": "polling"},
@@ -137,10 +140,12 @@ def test_killing_a_replica_mid_load_loses_and_duplicates_nothing(cluster):
         expected = [f"{sender}-{j}" for j in range(len(turns))]
         lost += [m for m in expected if m not in ids]
         duplicated += [m for m in set(ids) if ids.count(m) > 1]
-        unanswered += [(sender, j) for j in range(len(turns)) if not any(m.get("text") for m in answers.get((sender, j), []))]
+        unanswered += [(sender, j) for j in range(len(turns))
+                       if not any(m.get("text") for m in answers.get((sender, j), []))]
         assert ids == expected, sender
     figures = {"conversations": len(plans), "turns": total, "killed_after_answers": at, "client_retries": retries[0],
-               "lost": len(lost), "duplicated": len(duplicated), "unanswered": len(unanswered), "seconds": round(elapsed, 1)}
+               "lost": len(lost), "duplicated": len(duplicated), "unanswered": len(unanswered),
+               "seconds": round(elapsed, 1)}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "failover.json").write_text(json.dumps(figures, indent=2))
     print("failover:", figures)

@@ -18,7 +18,7 @@ def spawn():
 
     def start(args, home):
         env = dict(os.environ, HOME=str(home), PYTHONPATH=str(ROOT), TERM="dumb")
-        started.append(pexpect.spawn(sys.executable, ["-m", "channels.shell", *args], cwd=str(ROOT), env=env,
+        started.append(pexpect.spawn(sys.executable, ["-m", "client.shell", *args], cwd=str(ROOT), env=env,
                                      encoding="utf-8", timeout=60, dimensions=(50, 200)))
         return started[-1]
     try:

@@ -59,7 +59,8 @@ def stop(proc: subprocess.Popen, sig: int) -> tuple:
         status = None
     _, alive = psutil.wait_procs(procs, timeout=max(0.1, t + STOP_BOUND - time.time()))
     seconds = time.time() - t
-    print(f"{sig.name} to `make {' '.join(proc.args[1:2])}`: {len(procs)} processes ended in {seconds:.1f} s, status {status}")
+    print(f"{sig.name} to `make {' '.join(proc.args[1:2])}`: {len(procs)} processes ended in {seconds:.1f} s, "
+          f"status {status}")
     return status, seconds, [" ".join(p.cmdline()[:4]) for p in alive if p.is_running()]
 
 
@@ -133,7 +134,8 @@ def assert_stored(answered: dict, events_of) -> None:
 def sqlite_events(db: Path):
     def events_of(sender: str) -> list:
         with sqlite3.connect(db) as c:
-            return [json.loads(d) for (d,) in c.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
+            return [json.loads(d)
+                    for (d,) in c.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
     return events_of
 
 
@@ -145,7 +147,8 @@ def make_run(tmp_path: Path, workers: int, name: str) -> tuple:
     endpoints["lock_store"]["db"] = str(tmp_path / "state.db")
     (tmp_path / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     log = ARTIFACTS / f"make_run_{name}.log"
-    proc = make(["run", f"PORT={port}", f"ACTIONS_PORT={aport}", f"WORKERS={workers}", f"ENDPOINTS={tmp_path / 'endpoints.yml'}"],
+    proc = make(["run", f"PORT={port}", f"ACTIONS_PORT={aport}", f"WORKERS={workers}",
+                 f"ENDPOINTS={tmp_path / 'endpoints.yml'}"],
                 log, {"STATE_DB": str(tmp_path / "state.db")})
     return proc, f"http://127.0.0.1:{port}", log
 
@@ -158,7 +161,8 @@ def test_make_run_starts_the_assistant(model, tmp_path):
         r = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "qs", "message": "UK number for Office 365"},
                           timeout=30)
         assert "0800 032 6417" in " ".join(m.get("text", "") for m in r.json())
-        assert requests.get(f"{url}/conversations/qs/tracker", timeout=10).status_code in (401, 403, 404)  # no API without a token
+        # no API without a token
+        assert requests.get(f"{url}/conversations/qs/tracker", timeout=10).status_code in (401, 403, 404)
         status, seconds, alive = stop(proc, signal.SIGTERM)
         assert alive == [] and seconds < STOP_BOUND
     finally:
@@ -182,7 +186,8 @@ def test_make_run_stops_whole_with_conversations_in_flight(model, tmp_path, work
         assert_stored(load.answered, sqlite_events(tmp_path / "tracker.db"))
         output = log.read_text(errors="replace")
         assert output.count("Rasa server is up and running") == workers
-        assert [line for line in output.splitlines() if ERROR_LINE.search(line)] == []   # neither the start nor the stop
+        # neither the start nor the stop
+        assert [line for line in output.splitlines() if ERROR_LINE.search(line)] == []
         actions = (ROOT / "action_server.log").read_text(errors="replace")          # make run's action-server log
         assert [line for line in actions.splitlines() if ERROR_LINE.search(line)] == []
     finally:

@@ -104,10 +104,12 @@ def test_language_metadata_goes_with_every_message(page):
 
 
 def test_usable_on_a_phone_width_screen(browser, bot):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True,
+                                  has_touch=True)
     page = context.new_page()
     page.goto(f"{bot.url}/webhooks/webchat/demo")
-    expect(page.locator(".sc-title")).to_have_text("支持助手")                         # default from the browser language
+    # default from the browser language
+    expect(page.locator(".sc-title")).to_have_text("支持助手")
     box = page.locator(".sc-panel").bounding_box()
     assert box["width"] == 375 and box["x"] == 0
     expect(page.locator(".sc-status")).to_have_text("在线", timeout=20000)
@@ -119,6 +121,7 @@ def test_usable_on_a_phone_width_screen(browser, bot):
 
 def test_static_files_and_refusals(bot):
     import requests
-    assert requests.get(f"{bot.url}/webhooks/webchat/widget.js", timeout=10).headers["Content-Type"].startswith("application/javascript")
+    assert requests.get(f"{bot.url}/webhooks/webchat/widget.js",
+                        timeout=10).headers["Content-Type"].startswith("application/javascript")
     assert requests.get(f"{bot.url}/webhooks/webchat/../../etc/passwd", timeout=10).status_code == 404
     assert requests.get(f"{bot.url}/webhooks/webchat/nothing.js", timeout=10).status_code == 404

@@ -17,13 +17,15 @@ TOKEN, APP_ID, AES_KEY = WECHAT["WECHAT_TOKEN"], WECHAT["WECHAT_APP_ID"], WECHAT
 def signed(ts=None, token=TOKEN):
     ts = str(int(time.time()) if ts is None else ts)
     nonce = str(random.randint(10 ** 8, 10 ** 9))
-    return {"timestamp": ts, "nonce": nonce, "signature": hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest()}
+    return {"timestamp": ts, "nonce": nonce,
+            "signature": hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest()}
 
 
 def text_xml(content, openid, msg_id=None):
     return (f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
             f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id or random.randint(10 ** 15, 10 ** 16)}</MsgId></xml>")
+            f"<Content><![CDATA[{content}]]></Content>"
+            f"<MsgId>{msg_id or random.randint(10 ** 15, 10 ** 16)}</MsgId></xml>")
 
 
 def post_plain(bot, xml, params=None, timeout=10):
@@ -40,7 +42,8 @@ def post_aes(bot, xml, key=AES_KEY):
     params = signed()
     envelope = WeChatCrypto(TOKEN, key, APP_ID).encrypt_message(xml, params["nonce"], params["timestamp"])
     params.update(encrypt_type="aes", msg_signature=xmltodict.parse(envelope)["xml"]["MsgSignature"])
-    return requests.post(f"{bot.url}/webhooks/wechat/webhook", params=params, data=envelope.encode(), timeout=10), params
+    return requests.post(f"{bot.url}/webhooks/wechat/webhook", params=params, data=envelope.encode(),
+                         timeout=10), params
 
 
 def openid():
@@ -50,7 +53,8 @@ def openid():
 def test_server_verification(bot):
     params = dict(signed(), echostr="hello-echo")
     assert requests.get(f"{bot.url}/webhooks/wechat/webhook", params=params, timeout=10).text == "hello-echo"
-    assert requests.get(f"{bot.url}/webhooks/wechat/webhook", params=dict(params, signature="0" * 40), timeout=10).status_code == 403
+    assert requests.get(f"{bot.url}/webhooks/wechat/webhook", params=dict(params, signature="0" * 40),
+                        timeout=10).status_code == 403
     stale = dict(signed(ts=int(time.time()) - 3600), echostr="x")
     assert requests.get(f"{bot.url}/webhooks/wechat/webhook", params=stale, timeout=10).status_code == 403
 
@@ -64,7 +68,8 @@ def test_safe_mode_round_trip(bot):
     resp, params = post_aes(bot, text_xml("UK number for Office 365", openid()))
     assert resp.status_code == 200
     envelope = xmltodict.parse(resp.text)["xml"]
-    plain = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(resp.text, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
+    plain = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(resp.text, envelope["MsgSignature"],
+                                                                 envelope["TimeStamp"], envelope["Nonce"])
     assert "0800 032 6417" in xmltodict.parse(plain)["xml"]["Content"]
 
 
@@ -92,7 +97,7 @@ def test_buttons_become_a_numbered_list_and_numbers_choose(bot):
     first = reply_content(post_plain(bot, text_xml("我想要支持电话", user)))
     assert "1. Microsoft 365 / Office 365 商业版" in first
     second = reply_content(post_plain(bot, text_xml("1", user)))
-    line = next(l for l in second.splitlines() if "中国" in l and l.split(".")[0].strip().isdigit())   # the option
+    line = next(ln for ln in second.splitlines() if "中国" in ln and ln.split(".")[0].strip().isdigit())   # the option
     number = line.split(".")[0]
     assert "400-089-0365" in reply_content(post_plain(bot, text_xml(number, user)))
 
@@ -100,7 +105,8 @@ def test_buttons_become_a_numbered_list_and_numbers_choose(bot):
 def test_twenty_concurrent_users_answered_within_five_seconds(bot):
     def one(i):
         t = time.perf_counter()
-        content = reply_content(post_plain(bot, text_xml("UK number for Microsoft 365" if i % 2 else "英国的 Office 365 电话", openid())))
+        content = reply_content(post_plain(
+            bot, text_xml("UK number for Microsoft 365" if i % 2 else "英国的 Office 365 电话", openid())))
         return time.perf_counter() - t, content
 
     with cf.ThreadPoolExecutor(20) as ex:

@@ -16,7 +16,8 @@ TURNS = [("Microsoft 365 support number in the UK", "0800 032 6417"),
 
 
 def worker_cpu_seconds(main_pid: int) -> dict:
-    pids = [int(p) for p in subprocess.run(["pgrep", "-P", str(main_pid)], capture_output=True, text=True).stdout.split()]
+    pids = [int(p) for p in
+            subprocess.run(["pgrep", "-P", str(main_pid)], capture_output=True, text=True).stdout.split()]
     seconds = {}
     for pid in pids:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_rasa_server_runs_through_the_project_entry_point_with_the_given_files():
     cmd = rasa_server_command(5005, "models/m.tar.gz", "endpoints.yml", "credentials.yml")
-    assert cmd[1:4] == ["-m", "components.server", "run"]
-    args = dict(zip(cmd[4::2], cmd[5::2]))
+    assert cmd[1:4] == ["-m", "server", "run"]
+    args = dict(zip(cmd[4::2], cmd[5::2], strict=False))
     assert args == {"--port": "5005", "--model": "models/m.tar.gz", "--endpoints": "endpoints.yml",
                     "--credentials": "credentials.yml"}
 

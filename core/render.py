@@ -1,0 +1,486 @@
+"""Compose answers from a policy Route and the domain's templates.
+
+Facts come from the route; words come from domain.yml (the `fragments:` section for list items,
+statuses, dates and sources; `utter_answer_*` for the message). The result is a response name plus variables, which
+the action sends with `dispatcher.utter_message(response=..., **variables)` so Rasa's NLG picks the
+language variation. Lists are pre-composed here because templates cannot loop.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+from babel.dates import get_timezone, get_timezone_location
+
+from core.routing import Route, Triage
+from core.routing.model import DIM_KIND, Facts, Note, NoPhone, Phone, Source
+from core.routing.router import HoursAnswer, ResponseAnswer
+from core.routing.schedule import LineStatus
+from core.routing.triage import SCHEME_LEVEL
+from core.dialogue import answered_by_general_notes
+from core.topics import NOTE_TOPICS
+
+DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
+MAX_NOTES = 3
+_UTC_KEYS = {"UTC", "ETC/UTC", "ETC/UCT", "UCT", "ETC/GMT", "GMT", "ETC/ZULU", "ZULU", "ETC/UNIVERSAL", "UNIVERSAL"}
+
+
+def _fact(row):
+    """The fact behind a route row (hours and response rows wrap theirs)."""
+    if isinstance(row, HoursAnswer):
+        return row.hours
+    if isinstance(row, ResponseAnswer):
+        return row.response
+    return row
+
+
+# route problems that mean a severity does not exist for what was asked (billing at 21Vianet, a plan's levels)
+LEVEL_RULED_OUT = ("billing_max_b", "no_level_for_plan")
+
+
+class _Blank(dict):
+    def __missing__(self, key):          # a template variable nobody filled renders empty, never "{x}"
+        return ""
+
+
+@lru_cache(maxsize=2)
+def load_wording(path: str = str(DOMAIN_PATH)) -> Tuple[Dict[str, list], Dict[str, list]]:
+    """(responses, fragments) of the domain, read once per process."""
+    domain = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return domain["responses"], domain["fragments"]
+
+
+def pick_variation(variations: Sequence[Mapping[str, Any]], lang: str) -> Mapping[str, Any]:
+    for v in variations:
+        for c in v.get("condition") or ():
+            if c.get("name") == "language" and c.get("value") == lang:
+                return v
+    return next(v for v in variations if not v.get("condition"))
+
+
+@dataclass
+class Reply:
+    response: str
+    variables: Dict[str, Any] = field(default_factory=dict)
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+
+class Renderer:
+    def __init__(self, facts: Facts, lang: str, now: datetime):
+        self.facts, self.lang, self.now = facts, lang, now
+        self.responses, self.fragments = load_wording()
+
+    # ------------------------------------------------------------------------------------ templates
+    def t(self, fragment: str, **variables: Any) -> str:
+        return self._render(self.fragments[fragment], **variables)
+
+    def text(self, response: str, **variables: Any) -> str:
+        return self._render(self.responses[response], **variables)
+
+    def _render(self, variations, **variables: Any) -> str:
+        return pick_variation(variations, self.lang)["text"].format_map(_Blank(variables))
+
+    def join(self, items: Iterable[str]) -> str:
+        return self.t("list_sep").join(i for i in items if i)
+
+    def name(self, dim: str, value: str) -> str:
+        return self.facts.vocab[DIM_KIND[dim]][value].name.get(self.lang)
+
+    def short_name(self, dim: str, value: str) -> str:
+        n = self.name(dim, value)
+        return n[4:] if n.startswith("the ") else n
+
+    # ------------------------------------------------------------------------------------ dates
+    def when(self, dt: datetime) -> str:
+        local_now = self.now.astimezone(dt.tzinfo)
+        tz = self._tz_name(getattr(dt.tzinfo, "key", str(dt.tzinfo)))
+        if dt.hour == 0 and dt.minute == 0 and dt.date() == local_now.date() + timedelta(days=1):
+            return self.t("datetime_today", hm="24:00", tz=tz)
+        if dt.date() == local_now.date():
+            return self.t("datetime_today", hm=dt.strftime("%H:%M"), tz=tz)
+        weekdays, months = self.t("weekdays").split(","), self.t("months").split(",")
+        return self.t("datetime", weekday=weekdays[dt.weekday()], day=dt.day, month=dt.month,
+                      month_name=months[dt.month - 1], hm=dt.strftime("%H:%M"), tz=tz)
+
+    def _tz_name(self, key: str) -> str:
+        """The wording's own name for the zones the documents use, "UTC" for UTC, else CLDR's name of the
+        zone's place in the reply's language ("Austria Time", "加拿大（多伦多）时间"), never "Etc/UTC"."""
+        names = dict(item.split("=", 1) for item in self.t("tz_names").split(";"))
+        if key in names:
+            return names[key]
+        if key.upper() in _UTC_KEYS:
+            return "UTC"
+        try:
+            return get_timezone_location(get_timezone(key), locale=self.t("cldr_locale"))
+        except LookupError:
+            return key
+
+    def day(self, d) -> str:
+        return self.t("day", weekday=self.t("weekdays").split(",")[d.weekday()], day=d.day, month=d.month,
+                      month_name=self.t("months").split(",")[d.month - 1])
+
+    # ------------------------------------------------------------------------------------ pieces
+    def head(self, label: str) -> str:
+        """A row's label prefix ("Technical support: "), or nothing."""
+        return self.t("row_label", label=label) if label else ""
+
+    def with_status(self, text: str, status: str) -> str:
+        return self.t("with_status", text=text, status=status)
+
+    def note_text(self, note: Note) -> str:
+        """A note in the user's language, with its link when it has one."""
+        text = note.text.get(self.lang)
+        if note.link:
+            link = self.facts.links[note.link]
+            text += " " + self.t("link", name=link.name.get(self.lang), url=link.url)
+        return text
+
+    def status(self, s: LineStatus, business_regions: str = "") -> str:
+        est = self.t("estimated") if s.estimated else ""
+        if s.reason == "always":
+            return self.t("open_always")
+        if s.open is True:
+            return self.t("open_until", time=self.when(s.closes_at)) + est
+        if s.reason == "needs_timezone":
+            return self.t("needs_timezone")
+        if s.reason == "needs_country":
+            return self.t("needs_country", regions=business_regions)
+        if s.reason == "no_clock_times":
+            return self.t("open_day_no_clock") + est
+        if s.next_open_day and not s.next_open:
+            return self.t("closed_day", day=self.day(s.next_open_day)) + est
+        if s.holiday and s.next_open:
+            return self.t("closed_holiday", holiday=s.holiday, time=self.when(s.next_open)) + est
+        if s.next_open:
+            return self.t("closed_next", time=self.when(s.next_open)) + est
+        return ""
+
+    def business_regions(self) -> str:
+        return self.t("clause_sep").join(b.text.get(self.lang) for b in self.facts.business_hours)
+
+    def label(self, route: Route, part: str, row, skip: Sequence[str] = ()) -> str:
+        parts = []
+        for dim, values in route.row_label(part, row).items():
+            if dim in skip:
+                continue
+            parts.append(self.join(self.short_name(dim, v) for v in values[:4]))
+        return self.t("label_sep").join(parts)
+
+    def sources(self, items: Iterable[Source]) -> str:
+        seen, out = set(), []
+        items = list(items)
+        english = [s for s in items if self.facts.documents[s.doc].lang != "zh"]
+        if self.lang == "en" and english:
+            items = english                            # English replies cite the English page where there is one
+        for s in items:
+            doc = self.facts.documents[s.doc]
+            key = (s.doc, s.section)
+            if key in seen:
+                continue
+            seen.add(key)
+            title = doc.title_zh if self.lang == "zh" else doc.title
+            out.append(self.t("source_item", title=title, date=doc.date.isoformat(),
+                              section=self.facts.section_title(s, self.lang)))
+            if len(out) == 2:
+                break
+        return self.t("source", sources=self.t("clause_sep").join(out)) if out else ""
+
+    def notes(self, notes: Iterable[Note], conflicts=()) -> str:
+        out, seen = [], set()
+        for n in notes:
+            if n.id in seen:
+                continue
+            seen.add(n.id)
+            text = self.note_text(n)
+            out.append(self.t("note", text=text))
+            if len(out) == MAX_NOTES:
+                break
+        out += [self.t("conflict", why=c.why.get(self.lang)) for c in conflicts]
+        return "".join(out)
+
+    @staticmethod
+    def conflicts_of(route: Route, rows) -> list:
+        """The documented conflicts behind these rows (not the whole route's)."""
+        ids = {_fact(r).conflict for r in rows}
+        return [c for c in route.conflicts if c.id in ids]
+
+    def subject(self, route: Route, product_fallback: bool = True) -> str:
+        q = route.query
+        product = self.name("product", q.product) if q.product else (self.t("any_product") if product_fallback else "")
+        where = ""
+        if q.cloud == "china_21v" or (q.cloud and not q.country):
+            where = self.name("cloud", q.cloud)
+        elif q.country:
+            where = self.short_name("country", q.country)
+            if q.cloud == "germany":
+                where = self.t("cloud_and_country", cloud=self.name("cloud", q.cloud), country=where)
+        if where and not product:
+            return where
+        return self.t("subject_in", product=product, where=where) if where else product
+
+    def row_notes(self, route: Route, rows) -> List[Note]:
+        ids: List[str] = []
+        for r in rows:
+            fact = _fact(r)
+            ids += list(fact.notes)
+            if isinstance(fact, Phone) and fact.alternative_note:
+                ids.append(fact.alternative_note)
+            if isinstance(fact, NoPhone):
+                ids.append(fact.note)
+        return [self.facts.notes[i] for i in dict.fromkeys(ids)]
+
+    # ------------------------------------------------------------------------------------ answers
+    def no_fact(self, route: Route, topic: str) -> Reply:
+        if (topic == "response" and any(p.code in LEVEL_RULED_OUT for p in route.problems)
+                and route.notes_for("severity")):
+            # "can billing be Severity A?": no time, because the level does not exist there; the severity
+            # notes say so, which "my sources don't say" would hide
+            return self.from_notes(route, "severity", "utter_answer_severity", ("severity",))
+        if answered_by_general_notes(route):          # e.g. Business Central: partners only, whatever is asked
+            response = NOTE_TOPICS[topic].response if topic in NOTE_TOPICS else "utter_answer_portal"
+            return self.from_notes(route, topic, response, ("general",))
+        return Reply("utter_no_fact", {"subject": self.subject(route), "what": self.t(f"what_{topic}"),
+                                       "hint": self.t("hint_portal") if topic != "portal" else ""})
+
+    def phone(self, route: Route) -> Reply:
+        part = route.phone
+        if not part.rows:
+            return self.no_fact(route, "phone")
+        lines, numbers = [], []
+        for row in part.rows:
+            label = self.label(route, "phone", row, skip=("support_type",))
+            if isinstance(row, NoPhone):
+                text = self.note_text(self.facts.notes[row.note])
+                lines.append(self.t("no_number_labelled", label=self.head(label), text=text) if label
+                             else self.t("no_number", text=text, where=self.subject(route)))
+                continue
+            numbers.append(row.number)
+            # an alternative number with a note of its own is said by that note, with its charges
+            alt = self.t("alt_number", number=row.alternative) if row.alternative and not row.alternative_note else ""
+            lines.append(self.t("phone_line", number=row.number, label=self.t("label", label=label) if label else "",
+                                alt=alt))
+            for hid in row.hours:
+                h = next((a for a in route.hours.rows if a.hours.id == hid), None)
+                if h is None:
+                    continue
+                support = self.join(self.name("support_type", v)
+                                    for v in sorted(h.hours.applies.get("support_type") or ()))
+                lines.append(self.t("hours_of_line", support=support, text=h.hours.text.get(self.lang),
+                                    status=self.status(h.status, self.business_regions())))
+        said = {row.note for row in part.rows if isinstance(row, NoPhone)}          # already a line of its own
+        notes = [n for n in self.row_notes(route, part.rows) if "phone" in n.topics and n.id not in said]
+        variables = {"subject": self.subject(route), "lines": "\n".join(lines),
+                     "notes": self.notes(notes, self.conflicts_of(route, part.rows)), "numbers": numbers,
+                     "source": self.sources(s for r in part.rows for s in r.sources)}
+        return Reply("utter_answer_phone", variables)
+
+    def hours(self, route: Route) -> Reply:
+        part = route.hours
+        if not part.rows:
+            return self.no_fact(route, "hours")
+        lines = []
+        for a in part.rows:
+            label = self.label(route, "hours", a, skip=("severity",))
+            text = a.hours.text.get(self.lang)
+            if a.business_hours is not None:
+                text = self.t("then_business_hours", text=text, business=a.business_hours.text.get(self.lang))
+            status = self.status(a.status, self.business_regions())
+            lines.append(self.t("row", label=self.head(label),
+                                text=self.with_status(text, status)))
+        notes = [n for n in self.row_notes(route, part.rows)] + list(route.notes_for("24x7"))[:1]
+        sources = [s for a in part.rows for s in a.hours.sources] + \
+                  [a.business_hours.source for a in part.rows if a.business_hours is not None]
+        return Reply("utter_answer_hours", {"subject": self.subject(route), "lines": "\n".join(lines),
+                                            "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
+                                            "source": self.sources(sources), "hours": [a.hours.id for a in part.rows]})
+
+    def portal(self, route: Route) -> Reply:
+        part = route.portal
+        if not part.rows:
+            return self.no_fact(route, "portal")
+        lines = []
+        for p in part.rows:
+            label = self.label(route, "portal", p, skip=("support_type",))
+            steps = f" {p.steps.get(self.lang)}" if p.steps else ""
+            lines.append(self.t("portal_line", label=self.head(label),
+                                name=p.name.get(self.lang), url=f" {p.url}" if p.url else "", steps=steps))
+        numbers = [r.number for r in route.phone.rows if isinstance(r, Phone)]
+        extra = self.t("or_call", number=numbers[0]) if len(set(numbers)) == 1 and route.phone.missing is None else ""
+        notes = list(route.notes_for("portal"))
+        return Reply("utter_answer_portal", {"subject": self.subject(route), "lines": "\n".join(lines) + extra,
+                                             "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
+                                             "source": self.sources(s for p in part.rows for s in p.sources),
+                                             "urls": [p.url for p in part.rows if p.url]})
+
+    def response(self, route: Route) -> Reply:
+        part = route.response
+        if not part.rows:
+            return self.no_fact(route, "response")
+        lines, seen = [], set()
+        for a in part.rows:
+            key = a.response.text.en
+            if key in seen:
+                continue
+            seen.add(key)
+            label = self.label(route, "response", a, skip=("severity", "plan", "product"))
+            level = a.level.label.get(self.lang) if ("severity" in part.labels or route.query.severity is None) else ""
+            head = self.t("label_sep").join(x for x in (level, label) if x)
+            if a.due.at is not None:
+                due = self.t("due", time=self.when(a.due.at)) + (self.t("estimated") if a.due.estimated else "")
+            else:
+                due = self.t("due_unknown").strip()
+            text = a.response.text.get(self.lang)
+            lines.append(self.t("row", label=self.head(head),
+                                text=self.with_status(text, due)))
+        notes = [n for n in self.row_notes(route, part.rows) if "response" in n.topics or "severity" in n.topics]
+        notes += list(route.notes_for("response"))
+        return Reply("utter_answer_response", {"subject": self.subject(route), "lines": "\n".join(lines),
+                                               "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
+                                               "source": self.sources(s for a in part.rows for s in a.response.sources),
+                                               "responses": [a.response.id for a in part.rows]})
+
+    def severity(self, route: Route) -> Reply:
+        part = route.severity
+        if not part.rows:
+            return self.no_fact(route, "severity")
+        lines = []
+        for scheme in part.rows:
+            label = self.label(route, "severity", scheme)
+            if label:
+                lines.append(self.t("row_label", label=label).rstrip())
+            for lv in scheme.levels_for(route.query.severity):
+                if route.query.plan and lv.plans and route.query.plan not in lv.plans:
+                    continue
+                ex = [e.rstrip("。.") for e in lv.examples.get(self.lang, ())]
+                examples = self.t("examples", examples=self.t("example_sep").join(ex)) if ex else ""
+                lines.append(self.t("level", label=lv.label.get(self.lang), definition=lv.definition.get(self.lang),
+                                    examples=examples))
+        notes = [self.facts.notes[n] for s in part.rows for n in s.notes]
+        return Reply("utter_answer_severity", {"subject": self.subject(route), "lines": "\n".join(lines),
+                                               "notes": self.notes(notes),
+                                               "source": self.sources(s for x in part.rows for s in x.sources),
+                                               "schemes": [s.id for s in part.rows]})
+
+    def languages(self, route: Route) -> Reply:
+        lines, sources = [], []
+        q = route.query
+        d365 = q.product is None or q.product != "m365"
+        if d365:
+            meta = self.facts.language_meta
+            lines += [self.t("row", label="", text=ls.text.get(self.lang)) for ls in self.facts.language_support]
+            lines.append(meta["footnote"].get(self.lang))
+            sources.append(meta["source"])
+        if q.product in (None, "m365"):
+            for h in route.hours.rows:
+                if h.hours.languages:
+                    label = self.label(route, "hours", h, skip=("severity",))
+                    lines.append(self.t("row", label=self.head(label),
+                                        text=h.hours.text.get(self.lang)))
+                    sources += list(h.hours.sources)
+        if not lines:
+            return self.no_fact(route, "languages")
+        return Reply("utter_answer_languages", {"subject": self.subject(route), "lines": "\n".join(lines),
+                                                "notes": "", "source": self.sources(sources)})
+
+    def from_notes(self, route: Route, topic: str, response: str, topics: Sequence[str],
+                   notes: Optional[Sequence[Note]] = None, lead: Optional[str] = None) -> Reply:
+        """A notes answer: `notes` (by default every note of `topics`), after the lines of the `lead` part."""
+        notes = list({n.id: n for n in (notes if notes is not None else
+                                        [n for t in topics for n in route.notes_for(t)])}.values())
+        lines: List[str] = []
+        sources: List[Source] = []
+        if lead == "portal":
+            portal = self.portal(route)
+            if portal.response == "utter_answer_portal":
+                lines.append(portal.variables["lines"])
+                sources += [s for p in route.portal.rows for s in p.sources]
+        if not notes and not lines and "general" not in topics:
+            return self.no_fact(route, topic)
+        for n in notes:
+            lines.append(self.t("row", label="", text=self.note_text(n)))
+        sources += [s for n in notes for s in n.sources]
+        # "notes": the part responses this can stand in for (no_fact) have a notes line; it is said above
+        return Reply(response, {"subject": self.subject(route), "lines": "\n".join(lines), "notes": "",
+                                "source": self.sources(sources), "notes_used": [n.id for n in notes]})
+
+    def filing(self, route: Route) -> str:
+        """Where to open the request: the portal lines, and the one number to call when there is one."""
+        portal = self.portal(route)
+        lines = portal.variables.get("lines", "") if portal.response == "utter_answer_portal" else ""
+        phones = [r.number for r in route.phone.rows if isinstance(r, Phone)]
+        if phones and route.phone.missing is None and len(set(phones)) == 1 and phones[0] not in lines:
+            lines += self.t("or_call", number=phones[0])
+        return lines
+
+    def filing_block(self, route: Route) -> str:
+        """"Where to open it:" and the filing lines, for a reply about a problem; empty until the product is
+        known (without it the portal is still a question)."""
+        lines = self.filing(route) if route.query.product else ""
+        return self.t("file_it", lines=lines) + "\n" if lines else ""
+
+    def handoff(self, route: Route, severity: Optional[str], proposed: bool, problem: Optional[str]) -> Reply:
+        q = route.query
+        lines = self.filing(route)
+        sev_text = self.t("not_set")
+        if severity:
+            sev_text = self.name("severity", severity) + (self.t("proposed") if proposed else "")
+        where = self.join([self.name("cloud", q.cloud)] if q.cloud else []) or self.t("not_set")
+        if q.country and q.cloud != "china_21v":
+            where = self.join([where if q.cloud else "", self.short_name("country", q.country)])
+        # the first contact reminder of the route; a Sev A-only one counts only for Sev A
+        contact_notes = [n for n in route.notes if {"contact", "contact_sev_a"} & set(n.topics)]
+        contact = self.t("contact")
+        if contact_notes and (severity in ("a", "critical") or "contact" in contact_notes[0].topics):
+            contact = self.t("two_sentences", first=contact, second=contact_notes[0].text.get(self.lang))
+        caveats = [n for n in route.notes if "handoff" in n.topics]
+        return Reply("utter_answer_handoff", {
+            "product": self.name("product", q.product) if q.product else self.t("not_set"),
+            "where": where, "severity": sev_text,
+            "impact": (problem or "").strip() or self.t("impact_missing"), "contact": contact,
+            "lines": lines, "notes": self.notes(caveats[:2]),
+            "source": self.sources([s for p in route.portal.rows for s in p.sources]
+                                   + [s for r in route.phone.rows for s in r.sources])})
+
+    def triage(self, t: Triage, scheme_id: str, route: Route) -> Reply:
+        scheme = self.facts.schemes[scheme_id]
+        level_id = t.level_in(scheme_id)
+        level = scheme.level(level_id)
+        reasons = self.join(self.t("signal_with_evidence", label=s.label.get(self.lang), evidence=s.evidence)
+                            if s.evidence else s.label.get(self.lang) for s in t.signals)
+        extra = ""
+        if t.alternative:
+            alternative = scheme.level(SCHEME_LEVEL[scheme_id][t.alternative])
+            extra += self.t("scope_question", alternative=alternative.label.get(self.lang))
+        if t.rule == "how_to":
+            extra += self.t("how_to")
+        scheme_name = scheme.name.get(self.lang)
+        buttons = [{"title": self.t("button_yes"), "payload": "/affirm"}]
+        for lv in scheme.levels:
+            if lv.id != level_id and (not lv.plans or not route.query.plan or route.query.plan in lv.plans):
+                value = sorted(lv.values)[0] if lv.id not in lv.values else lv.id
+                buttons.append({"title": lv.label.get(self.lang),
+                                "payload": "/inform" + json.dumps({"severity": value})})
+        return Reply("utter_triage_result", {"level": level.label.get(self.lang), "scheme": scheme_name,
+                                             "reasons": reasons, "definition": level.definition.get(self.lang),
+                                             "extra": extra,
+                                             "filing": self.filing_block(route), "proposed": level_id}, buttons)
+
+    # ------------------------------------------------------------------------------------ clarifying
+    def ask(self, slot: str, candidates: Sequence[str], retry: bool, route: Optional[Route] = None) -> Reply:
+        """The clarifying question for `slot`. Asking the severity for a hand-off, where to open the request
+        comes first when it is known: the user may file it without answering."""
+        buttons = []
+        for value in candidates:
+            title = self.short_name(slot, value)
+            if slot == "country" and value == "cn":
+                title = self.t("name_with_qualifier", name=title, qualifier=self.name("cloud", "china_21v"))
+            buttons.append({"title": title, "payload": "/inform" + json.dumps({slot: value}, ensure_ascii=False)})
+        variables = {"retry": self.t("retry") if retry else ""}
+        if slot == "severity":
+            variables["filing"] = self.filing_block(route) if route is not None else ""
+        return Reply(f"utter_ask_{slot}", variables, buttons)

@@ -1,0 +1,261 @@
+"""The questions the assistant answers, in one table: which intent asks each, how it is answered, which
+response carries it. The dialogue logic, the actions and the renderer read it; `data/rules.yml` and
+`domain.yml` must list the same intents and responses, and tests hold them to it. No Rasa import."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+from core.routing.vocab import normalize, one_edit
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    intent: str                          # the NLU intent that asks it
+    answer: str                          # part (a routing answer part) | notes | languages | handoff
+    note_topics: Tuple[str, ...] = ()    # for notes answers: the note topics (facts.yml) that answer it
+    menu: bool = False                   # offered as a button when the user has not said what they want
+    lead: Optional[str] = None           # for notes answers: a routing part said before the notes
+
+    @property
+    def response(self) -> str:
+        return f"utter_answer_{self.name}"
+
+
+TOPICS: Tuple[Topic, ...] = (
+    Topic("phone", "ask_phone", "part", menu=True),
+    Topic("hours", "ask_hours", "part", menu=True),
+    Topic("portal", "ask_portal", "part", menu=True),
+    Topic("response", "ask_response_time", "part", menu=True),
+    Topic("severity", "ask_severity_definition", "part", menu=True),
+    Topic("handoff", "open_request", "handoff"),
+    Topic("languages", "ask_languages", "languages"),
+    Topic("who_can_open", "ask_who_can_open", "notes", ("who_can_open",)),
+    Topic("plans", "ask_plans", "notes", ("plans", "premier")),
+    Topic("outage", "ask_outage", "notes", ("outage",)),
+    Topic("coverage", "ask_coverage", "notes", ("coverage", "break_fix")),
+    Topic("preview", "ask_preview", "notes", ("preview",)),
+    Topic("rca", "ask_rca", "notes", ("rca",)),
+    Topic("plan_lifecycle", "ask_plan_lifecycle", "notes", ("plan_lifecycle",)),
+    Topic("responsibilities", "ask_responsibilities", "notes", ("responsibilities",)),
+    Topic("resources", "ask_resources", "notes", ("resources",)),
+    # "how do I file one, step by step?": the portal and its steps first, then what the documents add
+    Topic("how_to_file", "ask_how_to_file", "notes", ("how_to_file",), lead="portal"),
+)
+BY_NAME: Dict[str, Topic] = {t.name: t for t in TOPICS}
+
+# Words that ask for a routing part, for a message that asks two things at once ("the number, and is it
+# open on Saturdays?"): the intent gives the first question, these find the others. They skip the words
+# that only qualify another question: "phone support hours" asks for hours, "open a ticket" for no hours.
+# Asking for a person means the hotline: "i want a human", "get me a live agent", "转人工".
+PERSON_CUE = (r"\b(talk|speak|chat)\s+(to|with)\s+(an?\s+)?(real\s+|live\s+|actual\s+)?"
+              r"(person|human|agent|someone|somebody|representative)\b"
+              r"|\b(want|need|get me|connect me to|give me|rather have)\s+(an?\s+)?(real\s+|live\s+)?"
+              r"(human|person|agent|representative)\b"
+              r"|人工(?!智能)|真人|跟人说话|和人说话")
+PART_CUES: Dict[str, str] = {
+    "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
+             r"|\b(support|phone|help|contact|presales|pre-sales|sales|billing|tech|technical)\s*lines?\b|\bhelpdesk\b"
+             r"|\bcontact\b(?!\s+(form|us)\b)|\btoll[\s-]?free\b"
+             r"|\bwho\s+(handles|deals with|takes care of|do\s+(i|we)\s+(call|contact|ring)"
+             r"|should\s+(i|we)\s+(call|contact|ring))\b"
+             r"|\bwho\s+(do|should|can)\s+(i|we)\s+(talk|speak)\s+to\b|\bwho\s+(can|could)\s+help\b"
+             r"|(?<![\w#])#(?![\w#])|热线|专线|号码|几号|致电|拨打|(?<!不想打)(?<!不打)(?<!除了)(?<!不用打)电话"
+             r"(?!支持.{0,8}(时间|几点|小时|时段|营业|上班|开放|多久|响应|语言|中文|英文))"
+             r"|(怎么|如何)联系|联系方式|联系谁|找谁"
+             r"|(一个|同一个|同个|一样的)号|号(码)?(一样|相同|是一个|是同一个)|" + PERSON_CUE,
+    "hours": r"\b(hours|hrs|opening(?!\s+(?:(?:a|an|the|my|our|this|new)\s+)*(?:ticket|case|request|incident|sr)s?\b)"
+             r"|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closing time"
+             r"|24/7|24x7|7x24|weekends?|saturdays?|sundays?|holidays?|what time|around the clock|round the clock)\b"
+             r"|\bwhen\s+(is|are|can|do|does)\b.{0,40}\b(available|open|reachable|staffed|clos(e|es|ed|ing))\b"
+             # closing as opening hours ("closed on Sundays?", "does it close at 5"), not a month-end close
+             r"|\b(is|are)\s+(it|they|support|the line)\s+closed\b"
+             r"|\bclos(e|es|ed|ing)\s+(at|on|now|today|tonight|for|during|over)\b"
+             r"|\bwhen\s+(can|could|should)\s+(i|we)\s+(call|ring|phone|reach|contact)\b"
+             r"|\bright now\b|\bstays?\s+open\b"
+             r"|\b(new year|christmas|easter|thanksgiving)\b|放假|假期|春节|国庆|过年|有人接"
+             r"|\b(call|ring|phone|reach)\b.{0,20}\b(now|tonight|today)\b"
+             r"|\b(too late|how early|how late|this late|in the morning)\b"
+             r"|现在.{0,8}(能|可以|有人|开)|这会儿|这么晚|这个点|开着|还能打"
+             r"|\b(overnight|at night|nights)\b|夜里|夜间|通宵|半夜"
+             r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长响])时间",
+    # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
+    "portal": r"\b(portal|website|url)\b|(?<!exchange )(?<!sharepoint )(?<!business )(?<!project )\bonline\b"
+              r"|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
+              r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(log|file|raise|open|submit|create|lodge|report)\b"
+              r"|哪里提交|在哪提交|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)"
+              r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)|(在哪|哪里|去哪|往哪)(儿)?提(?!供|到|前|醒|示)"
+              r"|(在哪|哪里|去哪|怎么|如何).{0,6}(开|提|建)(个|一个)?(支持)?(请求|工单|单子|case|ticket|sr)",
+    "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon)|picks? up|sla)\b"
+                r"|\bhow (many hours|long) (before|until|till|for)\b|多久|首响|多快|多长时间|响应|回复|回应",
+    "severity": r"\bhow (severe|serious|bad|urgent)\b|\bis\s+(this|it|that)\s+(serious|severe|critical|urgent)\b"
+                r"|严重吗|有多严重|多严重|严不严重|算(啥|什么|哪个|哪一?)(级别|级)"
+                r"|\b(what|which) (sev|severity|level)\b|\bclassif(y|ied|ication)\b"
+                r"|\b(sev|severity)(\s*level)?\s*[?？]"
+                r"|\b(highest|max(imum)?|top)\s+(sev|severity|level)\b"
+                r"|\bwhat('s|\s+is|\s+counts\s+as)\s+(an?\s+)?sev(erity)?\b|\bsev(erity)?\s*[abc123]?\s+(mean|means|definition)\b"
+                r"|\b(open|file|raise|log|submit|mark|set|classify|flag)\b.{0,30}\bas\s+(an?\s+)?(sev(erity)?\s*[abc123]|[abc]\s+(level|severity)|critical)\b"
+                r"|(开|提|报|算|定|设)(成|为)?\s*[ABCabc]\s*级|能.{0,3}[ABCabc]\s*级吗"
+                r"|几级|(什么|哪个|哪一个?|哪种|哪一)(严重)?(级别|等级|程度)|哪一级|(严重级别|严重性|级别).{0,6}(是什么|什么意思|含义|定义)"
+                r"|(级|级别|等级).{0,4}(指啥|指什么|指的是|啥意思|是啥)",
+}
+# Words that ask a notes question whatever the classifier says: someone who is no admin asks who may open a
+# request ("I'm not an admin, how do I get support?", "我是个人用户").
+NOTE_CUES: Dict[str, str] = {
+    "who_can_open": r"\b(not|non)[\s-]?(an?\s+)?(admin|administrator)s?\b|\bend[\s-]?users?\b|\bhome users?\b"
+                    r"|不是管理员|非管理员|个人用户|家庭用户|普通用户",
+    # putting a Premier contract to use where requests are filed ("how do I link our Premier contract in PPAC?")
+    "plans": r"\b(link|hook|connect|associat|attach|add|register|enter|apply|use)\w*\b.{0,40}\b(premier|unified)\b"
+             r".{0,20}\b(contract|agreement)s?\b"
+             r"|\b(premier|unified)\s+(support\s+)?(contract|agreement)s?\b.{0,40}\b(link|hook|connect|associat|attach|add|register|apply)\w*\b"
+             r"|(关联|绑定|挂上|用上|添加|录入|接入).{0,12}(premier|顾问支持|统一支持).{0,4}合同"
+             r"|(premier|顾问支持|统一支持)\s*合同.{0,20}(关联|绑定|用上|添加|录入|接入)",
+    # whether support takes on a problem at all ("suspect our own firewall - does 21V handle that?")
+    "coverage": r"\b(will|would|do(es)?)\s+(they|21\s?v(ianet)?|microsoft|support)"
+                r"\s+(handle|fix|troubleshoot|look at|deal with)\s+(that|this|it)\b"
+                r"|\bis\s+(that|this|it)\s+(covered|in scope|supported)\b"
+                r"|\bdo(es)?\s+(they|support|21\s?v(ianet)?)\s+(cover|handle)\b"
+                r"|管吗|管不管|归谁管|负责吗|负不负责|会处理吗|帮忙处理吗|管这个吗|在支持范围"
+                # which service a tenant is on, and so whose support covers it ("how can I tell if we're on
+                # Office 365 Germany?")
+                r"|\bhow\s+(can|do|would|could)\s+(i|we)\s+(tell|know|check|find out|confirm)\b.{0,40}"
+                r"\b(tenant|cloud|version|edition|instance|we'?re on|we are on)\b"
+                r"|(怎么|如何|咋)(知道|判断|确认|看出|区分).{0,15}(租户|版本|云|德国版|世纪互联|国际版|全球版)",
+}
+_NOTE_CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in NOTE_CUES.items()}
+
+
+def _says(rx: "re.Pattern", text: Optional[str]) -> bool:
+    """Whether a message (normalised, its first 2000 characters) holds words of `rx`."""
+    return bool(text) and bool(rx.search(normalize(text[:2000])))
+
+
+def note_topic_cued(text: Optional[str]) -> Optional[str]:
+    """The notes question a message asks by its cue words (NOTE_CUES), if any."""
+    return next((name for name, rx in _NOTE_CUES.items() if _says(rx, text)), None)
+
+
+# Asking how to get help at all ("fastest way to get help?", "what should we do?", "怎么找支持"): beside
+# another question, where a request is opened is part of the answer.
+HELP_CUE = (r"\b(how|where)\s+(do|can|should)\s+(i|we)\s+get\s+(help|support)\b|\bfastest way\b"
+            r"|\bwhat\s+(do|should|can)\s+(i|we)\s+do\b|(怎么|如何|去哪|在哪|哪里)(找|获得|获取|寻求)(技术)?支持")
+_HELP = re.compile(HELP_CUE, re.IGNORECASE)
+# Asking what a term means ("what does 'initial response time' measure?", "初始响应时间是怎么定义的").
+DEFINITION_CUE = (r"\bwhat\s+(does|do|is)\b.{0,60}\b(mean|means|measure|measures|refer to|stand for)\b"
+                  r"|\bdefin(e|ed|es|ition)\b|\bmeaning of\b"
+                  r"|怎么定义|如何定义|定义是|的定义|是什么意思|啥意思|指的是什么|是指什么|含义")
+_DEFINITION = re.compile(DEFINITION_CUE, re.IGNORECASE)
+_CUES = {name: re.compile(rx, re.IGNORECASE) for name, rx in PART_CUES.items()}
+_PERSON = re.compile(PERSON_CUE, re.IGNORECASE)
+
+
+def without_part_cues(text: str) -> str:
+    """The message without the words that ask for a routing part ("number", "hours", "portal", ...): what is
+    left says what else it is about ("is calling faster than filing online?" -> "is faster than filing")."""
+    text = normalize(text[:2000])
+    for rx in _CUES.values():
+        text = rx.sub(" ", text)
+    return text
+
+
+def asks_for_person(text: Optional[str]) -> bool:
+    """Whether a message asks to talk to a person (which the hotline answers)."""
+    return _says(_PERSON, text)
+# The cue words a near miss is read as ("numbr", "sevirity", "webiste"): a word of five letters or more one
+# typo away, with the same first letter.
+_CUE_WORDS = ("number", "numbers", "phone", "hotline", "hours", "opening", "portal", "website", "response",
+              "respond", "severity", "weekend", "weekends", "saturday", "sunday", "holiday", "holidays")
+_CUE_TYPO = re.compile(r"\b[A-Za-z]{5,}\b")
+
+
+def _cue_word(m: "re.Match") -> str:
+    word = m.group(0)
+    low = word.casefold()
+    if low in _CUE_WORDS:
+        return word
+    return next((c for c in _CUE_WORDS if c[0] == low[0] and one_edit(low, c)), word)
+
+
+# A clause that asks something: the question mark, or a question word of either language.
+_QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who"
+                       r"|is there|are there|any|can i|can we|could you"
+                       r"|give me|tell me|send me|show me|i need|we need)\b|告诉我|给我|发我|我需要"
+                       r"|吗|呢|什么|啥|咋|哪|几|多少|怎么|如何|是否|有没有|谁|干嘛|怎么办"
+                       # 管不管, 能不能, 是不是
+                       r"|(?P<either>(?!不)[\u4e00-\u9fff])不(?P=either)", re.IGNORECASE)
+_CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
+_QUESTION_CLAUSE = re.compile(r"[^,，。.!！;；\n?？]+[?？]?")
+
+
+def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
+    """The routing parts a message asks for, in the order it asks them; with `questions_only`, only in its
+    clauses that ask something ("网页打不开怎么办，有电话吗" asks for the number, "Teams calls keep dropping"
+    asks nothing)."""
+    if not text:
+        return []
+    text = _CUE_TYPO.sub(_cue_word, normalize(text[:2000]))     # 專線 asks like 专线, "numbr" like "number"
+    spans = [m.span() for m in _CLAUSE.finditer(text) if _QUESTION.search(m.group(0))] if questions_only \
+        else [(0, len(text))]
+    found = {}
+    for name, rx in _CUES.items():
+        for start, end in spans:
+            m = rx.search(text, start, end)
+            if m:
+                found[name] = min(found.get(name, m.start()), m.start())
+                break
+    return sorted(found, key=found.get)
+
+
+_CONTACT = re.compile(r"\bcontact(ing)?\b|联系", re.IGNORECASE)
+
+
+def parts_asked_plainly(text: Optional[str]) -> List[str]:
+    """The parts a message's questions ask for in words that name one part: "contact" asks for the number
+    or the portal alike, so it does not count."""
+    return asked_parts(_CONTACT.sub(" ", text or ""), questions_only=True)
+
+
+def asks_for_help(text: Optional[str]) -> bool:
+    """Whether a message asks how to get help at all (see HELP_CUE)."""
+    return _says(_HELP, text)
+
+
+def clause_at(text: str, position: int) -> str:
+    """The clause (or question) of a normalised message that holds `position`."""
+    for m in _QUESTION_CLAUSE.finditer(text):
+        if m.start() <= position < m.end():
+            return m.group(0)
+    return ""
+
+
+def asks_part_in(clause: str, part: str) -> bool:
+    """Whether a clause holds the cue words of a routing part."""
+    return part in _CUES and bool(_CUES[part].search(clause))
+
+
+def asks_question(text: Optional[str]) -> bool:
+    """Whether a message asks something: a question mark or a question word of either language."""
+    return _says(_QUESTION, text)
+
+
+BY_INTENT: Dict[str, Topic] = {t.intent: t for t in TOPICS}
+NOTE_TOPICS: Dict[str, Topic] = {t.name: t for t in TOPICS if t.answer == "notes"}
+# The question a note answers, by the note's topic in facts.yml: the first notes question that lists it, or
+# the routing part it is attached to (the PIN note answers a question about calling).
+TOPIC_OF_NOTE: Dict[str, str] = {"phone": "phone", "contact": "phone", "contact_sev_a": "phone", "portal": "portal",
+                                 "response": "response", "severity": "severity", "24x7": "hours"}
+for _t in NOTE_TOPICS.values():
+    for _nt in _t.note_topics:
+        TOPIC_OF_NOTE.setdefault(_nt, _t.name)
+PART_TOPICS = tuple(t.name for t in TOPICS if t.answer == "part")
+MENU = tuple(t for t in TOPICS if t.menu)
+# Note topics the renderer adds to other answers: to a part's rows, the hand-off, or every answer (general).
+ATTACHED_NOTE_TOPICS = ("phone", "portal", "response", "severity", "24x7", "contact", "contact_sev_a",
+                        "handoff", "general")
+
+
+def asks_definition(text: Optional[str]) -> bool:
+    """Whether a message asks what a term means rather than for its value."""
+    return _says(_DEFINITION, text)

@@ -1,0 +1,186 @@
+"""WeChat helpers (UTF-8 splitting, CDATA escaping, numbered buttons, constant-time signatures, dedup), and
+the channel in-process: verification, passive replies, retries, refusals."""
+import asyncio
+import time
+
+import pytest
+from wechatpy import parse_message
+
+from channels.wechat import WeChatInput, cdata_safe, render_messages, said, signature, split_utf8, valid_signature
+from server.stores.channel_state import LocalState
+
+from .conftest import EchoAgent, serve
+
+
+def test_split_at_2048_utf8_bytes_never_inside_a_character():
+    text = ("世纪互联" * 300 + "\n") * 3
+    pieces = split_utf8(text)
+    assert all(len(p.encode("utf-8")) <= 2048 for p in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+
+
+def test_cdata_terminator_is_escaped():
+    assert "]]>" not in cdata_safe("a]]>b").replace("]]]]><![CDATA[>", "")
+
+
+def test_buttons_are_numbered():
+    text, payloads = render_messages([{"text": "Which product?",
+                                       "buttons": [{"title": "M365", "payload": "/inform{}"}]}])
+    assert "1. M365" in text and payloads == ["/inform{}"]
+
+
+def test_signatures():
+    s = signature("token", "1", "2")
+    assert valid_signature(("token", "1", "2"), s) and not valid_signature(("token", "1", "2"), s[:-1] + "0")
+    assert not valid_signature(("token", "1", "2"), None)
+
+
+def test_dedup_the_first_request_claims_a_turn_and_a_retry_waits_for_its_result():
+    async def run():
+        state = LocalState()
+        first, again = await state.claim("msg:1"), await state.claim("msg:1")
+        waiter = asyncio.ensure_future(state.wait("msg:1", 1))
+        await state.publish("msg:1", ("answer", ["more"]))
+        return first, again, await waiter
+    assert asyncio.run(run()) == (True, False, ("answer", ["more"]))
+
+
+def test_a_slow_turn_replies_success_then_delivers_late_and_a_retry_gets_the_answer(monkeypatch):
+    import channels.wechat as w
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(w, "PASSIVE_DEADLINE", 0.2)
+    channel = w.WeChatInput("token", "wxapp", "", "secret")
+    sent = []
+
+    async def fake_cs(openid, pieces):
+        sent.append((openid, pieces))
+
+    monkeypatch.setattr(channel, "_send_customer_service", fake_cs)
+    turns = []
+
+    async def slow_bot(message):
+        turns.append(message.text)
+        await asyncio.sleep(0.5)
+        await message.output_channel.send_response(message.sender_id, {"text": "1 800 197 503"})
+
+    msg = SimpleNamespace(type="text", source="openid-1", target="gh", id="42", content="AU number")
+
+    async def scenario():
+        first = await channel._handle(msg, slow_bot)          # too slow: no passive reply
+        await asyncio.sleep(0.5)
+        retry = await channel._handle(msg, slow_bot)          # WeChat's retry gets the finished answer
+        await asyncio.sleep(0.05)
+        return first, retry
+
+    first, retry = asyncio.run(scenario())
+    assert first is None and retry == "1 800 197 503"
+    assert turns == ["AU number"]                              # one bot turn
+    assert sent == [("openid-1", ["1 800 197 503"])]           # delivered once through the customer-service API
+
+
+def test_secrets_come_from_the_environment_only(monkeypatch):
+    import channels.wechat as w
+    monkeypatch.setenv("WECHAT_TOKEN", "from-env")
+    monkeypatch.delenv("WECHAT_ENCODING_AES_KEY", raising=False)
+    monkeypatch.delenv("WECHAT_APP_SECRET", raising=False)
+    channel = w.WeChatInput.from_credentials({"wechat_token": "from-file", "WECHAT_APP_SECRET": "leaked"})
+    assert channel.token == "from-env" and channel.app_secret == ""
+
+
+def test_redis_state_falls_back_to_memory_when_redis_is_down():
+    from server.stores.channel_state import RedisState
+
+    async def run():
+        state = RedisState("redis://127.0.0.1:1/0")                  # nothing listens on port 1
+        first, again = await state.claim("msg:9"), await state.claim("msg:9")
+        await state.set_buttons("o1", ["/a"])
+        await state.publish("msg:9", ("answer", []))
+        return first, again, await state.wait("msg:9", 1), await state.buttons("o1")
+    assert asyncio.run(run()) == (True, False, ("answer", []), ["/a"])
+
+
+def test_workers_on_one_machine_share_wechat_state_through_sqlite(tmp_path, monkeypatch):
+    """With several Sanic workers and no Redis, a WeChat retry that reaches the other worker joins the first
+    worker's turn (one claim, the same answer) and numbered buttons follow the user across workers."""
+    from channels.wechat import channel_state
+    from server.stores.channel_state import LocalState, SQLiteState
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("STATE_DB", str(tmp_path / "state.db"))
+    monkeypatch.setenv("SANIC_WORKERS", "1")
+    assert type(channel_state()) is LocalState
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+
+    async def run():
+        a, b = channel_state(), channel_state()                    # two workers
+        assert isinstance(a, SQLiteState)
+        claims = [await a.claim("msg:1"), await b.claim("msg:1")]
+        waiting = asyncio.ensure_future(b.wait("msg:1", 2))
+        await asyncio.sleep(0.1)
+        await a.publish("msg:1", ("the answer", ["more"]))
+        await a.set_buttons("o1", ["/ask_phone", "/ask_hours"])
+        buttons = await b.buttons("o1")
+        await b.set_buttons("o1", [])
+        return claims, await waiting, buttons, await a.buttons("o1")
+    assert asyncio.run(run()) == ([True, False], ("the answer", ["more"]), ["/ask_phone", "/ask_hours"], [])
+
+
+# ------------------------------------------------------------------------------------ the channel in-process
+
+TOKEN = "in-process-token"
+
+
+def signed(token=TOKEN, **extra):
+    ts, nonce = str(int(time.time())), "n0nce"
+    return dict(timestamp=ts, nonce=nonce, signature=signature(token, ts, nonce), **extra)
+
+
+def text_xml(content, msg_id="1001", kind="text"):
+    return (f"<xml><ToUserName><![CDATA[gh_bot]]></ToUserName><FromUserName><![CDATA[openid_1]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{kind}]]></MsgType>"
+            f"<Content><![CDATA[{content}]]></Content><PicUrl><![CDATA[http://x/y.png]]></PicUrl>"
+            f"<MediaId><![CDATA[m]]></MediaId><MsgId>{msg_id}</MsgId></xml>").encode()
+
+
+def run(channel, agent, *requests):
+    async def go():
+        async with serve(channel, agent) as client:
+            return [await client.request(method, "/webhooks/wechat/webhook", params=params, content=body)
+                    for method, params, body in requests]
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("token,params,status", [
+    (TOKEN, signed(echostr="hello-wechat"), 200),
+    (TOKEN, signed(token="someone-else", echostr="hello-wechat"), 403),
+    (TOKEN, dict(signed(echostr="hello-wechat"), timestamp="1"), 403),
+    ("", signed(echostr="hello-wechat"), 503),
+])
+def test_the_server_verification(token, params, status):
+    [r] = run(WeChatInput(token), EchoAgent(), ("GET", params, None))
+    assert r.status_code == status and (r.text == "hello-wechat") is (status == 200)
+
+
+def test_a_text_message_gets_a_passive_reply_and_a_retry_no_second_turn():
+    agent = EchoAgent()
+    first, retry = run(WeChatInput(TOKEN), agent, ("POST", signed(), text_xml("UK number")),
+                       ("POST", signed(), text_xml("UK number")))
+    replies = [parse_message(r.content) for r in (first, retry)]
+    assert [(m.type, m.content, m.source, m.target) for m in replies] == \
+        [("text", "echo UK number", "gh_bot", "openid_1")] * 2
+    assert [m.text for m in agent.messages] == ["UK number"]
+    assert agent.messages[0].sender_id == "wechat-openid_1" and agent.messages[0].input_channel == "wechat"
+
+
+def test_other_messages_get_the_channels_own_answer_and_reach_no_one():
+    agent = EchoAgent()
+    [image] = run(WeChatInput(TOKEN), agent, ("POST", signed(), text_xml("", kind="image")))
+    assert parse_message(image.content).content == said("channel_text_only") and agent.messages == []
+
+
+def test_doctype_declarations_are_refused_before_parsing():
+    agent = EchoAgent()
+    [r] = run(WeChatInput(TOKEN), agent,
+              ("POST", signed(), b'<!DOCTYPE x [<!ENTITY e "boom">]>' + text_xml("&e;")))
+    assert r.status_code == 400 and agent.messages == []

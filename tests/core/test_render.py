@@ -1,0 +1,190 @@
+"""Rendering: facts from the route, words from domain.yml, in both languages."""
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.routing import default_router, route, triage
+from core.render import Renderer, load_wording
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))      # a Monday
+
+
+def r(lang):
+    return Renderer(default_router().facts, lang, NOW)
+
+
+def test_every_fragment_and_response_has_both_languages():
+    """A Chinese variation and an English default; or, for what a channel says before any message is
+    understood (`channel_*`), one text holding both languages."""
+    responses, fragments = load_wording()
+    bilingual = [name for name in fragments if name.startswith("channel_")]
+    assert len(bilingual) >= 5
+    for name, variations in list(responses.items()) + list(fragments.items()):
+        langs = {c["value"] for v in variations for c in v.get("condition") or [] if c["name"] == "language"}
+        defaults = [v for v in variations if not v.get("condition")]
+        if name in bilingual:
+            assert langs == set() and len(defaults) == 1, name
+            assert re.search(r"[\u4e00-\u9fff]", defaults[0]["text"]) and re.search(r"[A-Za-z]{3}", defaults[0]["text"])
+        else:
+            assert langs == {"zh"} and len(defaults) == 1, name
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_phone_answer_carries_the_number_and_a_source(lang):
+    reply = r(lang).phone(route(product="F&O", cloud="21v", now=NOW))
+    assert reply.response == "utter_answer_phone"
+    assert reply.variables["numbers"] == ["+86 400-089-0365"]
+    assert ("来源" if lang == "zh" else "Source") in reply.variables["source"]
+    assert "9:00" in reply.variables["lines"] and "24:00" in reply.variables["lines"]
+
+
+def test_open_now_and_closing_time_in_the_lines_timezone():
+    lines = r("en").hours(route(product="F&O", cloud="21v", support_type="technical", now=NOW)).variables["lines"]
+    assert "open now, until today 24:00 (Beijing time)" in lines
+
+
+def test_holiday_closure_is_explained():
+    oct1 = datetime(2026, 10, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    rr = Renderer(default_router().facts, "en", oct1)
+    lines = rr.hours(route(product="F&O", cloud="21v", support_type="billing", now=oct1)).variables["lines"]
+    assert "closed today (National Day), opens Thu 8 Oct 09:00 (Beijing time)" in lines
+
+
+def test_response_deadline_and_conflict_note():
+    reply = r("en").response(route(product="o365", cloud="21v", severity="b", now=NOW))
+    assert "1 business day or less" in reply.variables["lines"] and "Tue 24 Nov 10:00" in reply.variables["lines"]
+    assert "2020-07-28" in reply.variables["notes"]                   # the newer page wins, said so
+
+
+def test_no_fact_instead_of_a_guess():
+    reply = r("en").severity(route(product="m365", cloud="worldwide", now=NOW))
+    assert reply.response == "utter_no_fact"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_level_that_does_not_exist_is_explained_not_called_unknown(lang):
+    """Billing at 21Vianet has no Severity A: the severity notes say so, not "my sources don't say"."""
+    reply = r(lang).response(route(product="m365", cloud="21v", support_type="billing", severity="a", now=NOW))
+    assert reply.response == "utter_answer_severity"
+    assert "o365_21v_sev_a_conditions" in reply.variables["notes_used"]
+
+
+def test_english_replies_hold_no_chinese():
+    reply = r("en").phone(route(product="m365", cloud="21v", now=NOW))
+    text = " ".join(str(v) for v in reply.variables.values())
+    assert not any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_ask_buttons_send_payloads_and_show_names():
+    reply = r("zh").ask("country", ["us", "cn"], retry=True)
+    assert reply.response == "utter_ask_country" and reply.variables["retry"]
+    assert reply.buttons[0] == {"title": "美国", "payload": '/inform{"country": "us"}'}
+    assert "世纪互联" in reply.buttons[1]["title"]
+
+
+def test_triage_reply_offers_confirmation_and_the_other_levels():
+    t = triage("SharePoint site down.")
+    reply = r("en").triage(t, "o365_21v", route(product="m365", now=NOW))
+    assert reply.variables["proposed"] == "a" and reply.buttons[0]["payload"] == "/affirm"
+    assert {b["payload"] for b in reply.buttons[1:]} == {'/inform{"severity": "b"}', '/inform{"severity": "c"}'}
+    assert "Office 365 operated by 21Vianet" == reply.variables["scheme"]
+
+
+def test_an_english_reply_cites_the_chinese_page_when_it_is_the_only_source():
+    """A statement only the zh-CN translation (004) makes is still sourced in English, as that page."""
+    from core.routing.model import Source
+    only_zh = [Source("m365_contact_zh", "Online support")]
+    both = [Source("m365_contact_zh", "Online support"), Source("m365_contact", "Online support")]
+    assert "zh-CN translation" in r("en").sources(only_zh)
+    assert "zh-CN translation" not in r("en").sources(both) and "Online support" in r("en").sources(both)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("dims", [dict(product="m365", country="in"), dict(product="Business Central", country="us")])
+def test_a_missing_number_is_said_once_not_again_as_a_note(lang, dims):
+    reply = r(lang).phone(route(now=NOW, **dims))
+    said = [n for n in default_router().facts.notes.values() if r(lang).note_text(n) in reply.variables["lines"]]
+    assert said, reply.variables
+    for note in said:
+        assert r(lang).note_text(note) not in reply.variables["notes"], (note.id, reply.variables["notes"])
+
+
+def _replies(lang):
+    """Every reply the renderer builds over a grid of queries, as the actions send them."""
+    from actions.actions import confirmed, State
+    from core.dialogue import query_of
+    from core.topics import NOTE_TOPICS
+
+    rr = r(lang)
+    grid = [dict(product=p, cloud=c, country=k, severity=s, plan=pl, support_type=st)
+            for p in (None, "m365", "d365_ce", "d365_fo", "d365_bc", "power_platform", "d365")
+            for c in (None, "worldwide", "china_21v", "germany")
+            for k in (None, "us", "de", "cn", "jp")
+            for s, pl, st in ((None, None, None), ("a", "premier", None), ("c", "subscription", "billing"))]
+    for dims in grid:
+        rt = default_router().route(query_of(dims), now=NOW)
+        yield rr.phone(rt)
+        yield rr.hours(rt)
+        yield rr.portal(rt)
+        yield rr.response(rt)
+        yield rr.severity(rt)
+        yield rr.languages(rt)
+        for t in NOTE_TOPICS.values():
+            yield rr.from_notes(rt, t.name, t.response, t.note_topics)
+        yield rr.handoff(rt, dims["severity"], False, "mail is down")
+        yield confirmed(State("triage", dims, rt, lang, NOW, []), dims["severity"] or "b")
+        for slot in ("product", "country", "cloud", "support_type", "plan", "severity"):
+            yield rr.ask(slot, ["us"] if slot == "country" else [], False)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_reply_leaves_a_template_placeholder_unfilled(lang):
+    """Rasa's NLG sends a template untouched, every {placeholder} in it, when one variable is missing
+    (interpolate_text catches the KeyError): each reply must carry every variable its response uses."""
+    from rasa.core.nlg.interpolator import interpolate_text
+
+    responses, _ = load_wording()
+    seen = 0
+    for reply in _replies(lang):
+        variation = next(v for v in responses[reply.response]
+                         if any(c.get("value") == lang for c in v.get("condition") or []) or
+                         (lang == "en" and not v.get("condition")))
+        text = interpolate_text(variation["text"], {k: v for k, v in reply.variables.items()})
+        assert "{" not in text.replace("{{", ""), (reply.response, sorted(reply.variables), text[:200])
+        seen += 1
+    assert seen > 5000
+
+
+@pytest.mark.parametrize("lang,zone,name", [
+    ("en", "Etc/UTC", "UTC"), ("zh", "UTC", "UTC"), ("en", "Asia/Shanghai", "Beijing time"),
+    ("en", "Europe/Vienna", "Austria Time"), ("zh", "Europe/Vienna", "奥地利时间"),
+    ("en", "America/Toronto", "Canada (Toronto) Time"),
+])
+def test_a_time_is_told_with_a_zone_name_people_read(lang, zone, name):
+    when = r(lang).when(datetime(2026, 11, 23, 15, 0, tzinfo=ZoneInfo(zone)))
+    assert f"({name})" in when or f"（{name}）" in when, when
+    assert "Etc/" not in when
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_how_to_file_leads_with_the_portal_and_its_steps_then_the_notes(lang):
+    from core.topics import NOTE_TOPICS
+    t = NOTE_TOPICS["how_to_file"]
+    rt = route(product="F&O", cloud="worldwide", now=NOW)
+    reply = r(lang).from_notes(rt, "how_to_file", t.response, t.note_topics, lead=t.lead)
+    lines = reply.variables["lines"]
+    portal = rt.portal.rows[0]
+    assert lines.index(portal.url) < lines.index(r(lang).note_text(rt.notes_for("how_to_file")[0]))
+    assert portal.steps.get(lang) in lines
+    assert reply.response == "utter_answer_how_to_file"
+
+
+def test_a_product_family_does_not_answer_with_one_members_only_note():
+    """Business Central's "partners only" answers a Business Central question, not every Dynamics one."""
+    reply = r("en").response(route(product="d365", support_type="billing", now=NOW))
+    assert "partners only" not in reply.variables.get("lines", "")
+    bc = r("en").response(route(product="d365_bc", now=NOW))
+    assert "partners only" in bc.variables["lines"]
+

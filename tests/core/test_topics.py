@@ -1,0 +1,83 @@
+"""The topic registry (core/topics.py) is the one list of questions: the rules, the domain and the fact
+base must agree with it, and every note the fact base holds for a question is reachable through it."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from core.routing import load_facts
+from core.topics import ATTACHED_NOTE_TOPICS, MENU, NOTE_TOPICS, TOPICS
+from tests.actions.test_actions import answer, tracker
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+FACTS = load_facts()
+
+
+def form_starting_intents():
+    rules = yaml.safe_load((ROOT / "data" / "rules.yml").read_text(encoding="utf-8"))["rules"]
+    rule = next(r for r in rules if r["rule"] == "a question starts the clarifying form")
+    return {step["intent"] for step in rule["steps"][0]["or"]}
+
+
+def test_every_topic_intent_starts_the_form_and_nothing_else_does():
+    assert form_starting_intents() == {t.intent for t in TOPICS} | {"inform"}
+
+
+def test_every_topic_has_its_intent_and_its_answer_in_both_languages_in_the_domain():
+    responses, fragments = DOMAIN["responses"], DOMAIN["fragments"]
+    for t in TOPICS:
+        assert t.intent in DOMAIN["intents"], t.intent
+        variations = responses[t.response]
+        assert any(v.get("condition") for v in variations) and any(not v.get("condition") for v in variations), t.name
+        if t.answer == "notes":
+            assert f"what_{t.name}" in fragments, t.name     # said when the sources hold nothing for it
+    for t in MENU:
+        assert f"topic_{t.name}" in fragments
+
+
+def test_every_note_answers_a_known_question():
+    known = {nt for t in NOTE_TOPICS.values() for nt in t.note_topics} | set(ATTACHED_NOTE_TOPICS)
+    unknown = {n.id: sorted(set(n.topics) - known) for n in FACTS.notes.values() if set(n.topics) - known}
+    assert unknown == {}
+    assert all(n.topics for n in FACTS.notes.values())
+
+
+def test_every_question_answered_from_notes_has_notes():
+    used = {nt for n in FACTS.notes.values() for nt in n.topics}
+    assert [t.name for t in NOTE_TOPICS.values() if not set(t.note_topics) & used] == []
+
+
+def query_slots(note):
+    """Slot values that name exactly what a note applies to (the first value of each selector)."""
+    order = {kind: list(FACTS.vocab[kind]) for kind in FACTS.vocab}
+    kinds = {"product": "products", "cloud": "clouds", "country": "countries", "support_type": "support_types",
+             "plan": "plans", "severity": "severities"}
+    slots = {}
+    for dim, kind in kinds.items():
+        values = note.applies.get(dim)
+        if values:
+            slots[dim] = min(values, key=lambda v: order[kind].index(v) if v in order[kind] else 999)
+    return slots
+
+
+REACHABLE = [(n.id, topic) for n in FACTS.notes.values() for topic in NOTE_TOPICS.values()
+             if set(n.topics) & set(topic.note_topics)]
+
+
+@pytest.mark.parametrize("note_id,topic", REACHABLE, ids=[f"{n}-{t.name}" for n, t in REACHABLE])
+@pytest.mark.parametrize("text,lang", [("question", "en"), ("请问一下", "zh")])
+def test_every_note_is_answered_for_its_question_in_both_languages(note_id, topic, text, lang):
+    note = FACTS.notes[note_id]
+    slots = query_slots(note)
+    if "product" not in slots:
+        slots["product"] = "m365"
+    msgs, events = answer(tracker(text, topic.intent, topic=topic.name, **slots))
+    reply = msgs[0]
+    assert reply["response"] == topic.response, (note_id, slots)
+    assert note_id in reply["notes_used"], (note_id, slots, reply.get("notes_used"))
+    assert reply["source"].strip()
+    language = next(e["value"] for e in events if e.get("name") == "language")
+    assert language == lang
+    line = next(x for x in reply["lines"].splitlines() if note.text.get(lang)[:20] in x)
+    assert line
