@@ -9,9 +9,10 @@
   only when it names a known intent with a JSON object of strings; anything else is read as words (Rasa
   would otherwise log it as a malformed payload, or act on a forged one).
 - Metadata: only what the assistant uses (language en|zh, an IANA-looking time zone); everything else dropped.
-- Per-sender budget: a token bucket per sender (burst SENDER_BURST messages, refilled at SENDER_RATE per
-  minute; 0 turns it off), so one sender cannot monopolise the server. The workers of one machine share
-  it through SQLite (STATE_DB); each machine of the scale-out profile counts its own.
+- Per-sender budget (server/stores/sender_budget.py): a token bucket per sender (burst SENDER_BURST
+  messages, refilled at SENDER_RATE per minute; 0 turns it off), so one sender cannot monopolise the server.
+  The workers of one machine share it through SQLite (STATE_DB); each machine of the scale-out profile
+  counts its own.
 """
 from __future__ import annotations
 
@@ -19,16 +20,13 @@ import json
 import logging
 import os
 import re
-import sqlite3
-import time
 import unicodedata
-from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 from core.language import normalise_code
-from server.stores.sqlite import ProcessSQLite, write_transaction
+from server.stores.sender_budget import SenderBudget, SharedSenderBudget
 
 logger = logging.getLogger(__name__)
 
@@ -122,58 +120,6 @@ def clean_metadata(raw: Any) -> Dict[str, str]:
     return out
 
 
-class SenderBudget:
-    """Token bucket per sender: `allow(sender)` is False when the sender sent too much too fast."""
-
-    def __init__(self, burst: int = SENDER_BURST, per_minute: int = SENDER_RATE, max_senders: int = 50000) -> None:
-        self.burst, self.rate, self.max_senders = burst, per_minute / 60.0, max_senders
-        self._buckets: "OrderedDict[str, Tuple[float, float]]" = OrderedDict()
-
-    def allow(self, sender: str, now: Optional[float] = None) -> bool:
-        if not self.burst or not self.rate:
-            return True
-        now = time.monotonic() if now is None else now
-        tokens, last = self._buckets.pop(sender, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        allowed = tokens >= 1.0
-        self._buckets[sender] = (tokens - 1.0 if allowed else tokens, now)
-        while len(self._buckets) > self.max_senders:
-            self._buckets.popitem(last=False)
-        return allowed
-
-
-class SharedSenderBudget(SenderBudget):
-    """The same buckets in a SQLite file (STATE_DB), so the Sanic workers of one machine share each sender's
-    budget (with separate buckets a sender would get the rate once per worker). If the file cannot be
-    used, the check falls back to this process's buckets (logged)."""
-
-    def __init__(self, path: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.db = ProcessSQLite(path, "CREATE TABLE IF NOT EXISTS sender_budget "
-                                      "(sender TEXT PRIMARY KEY, tokens REAL, updated REAL)")
-        self._calls = 0
-
-    def allow(self, sender: str, now: Optional[float] = None) -> bool:
-        if not self.burst or not self.rate:
-            return True
-        now = time.time() if now is None else now
-        try:
-            with write_transaction(self.db()) as db:
-                row = db.execute("SELECT tokens, updated FROM sender_budget WHERE sender = ?", (sender,)).fetchone()
-                tokens, last = row or (float(self.burst), now)
-                tokens = min(float(self.burst), tokens + max(0.0, now - last) * self.rate)
-                allowed = tokens >= 1.0
-                db.execute("INSERT OR REPLACE INTO sender_budget VALUES (?, ?, ?)",
-                           (sender, tokens - 1.0 if allowed else tokens, now))
-                self._calls += 1
-                if self._calls % 500 == 0:                 # buckets that have refilled carry no information
-                    db.execute("DELETE FROM sender_budget WHERE updated < ?", (now - self.burst / self.rate,))
-            return allowed
-        except sqlite3.Error:
-            logger.warning("sender budget: %s unusable; counting in this process", state_db())
-            return super().allow(sender, time.monotonic())
-
-
 def state_db() -> str:
     """The SQLite file the workers of this machine share channel state through (STATE_DB)."""
     return os.environ.get("STATE_DB", "rasa_state.db")
@@ -188,4 +134,6 @@ def several_workers() -> bool:
 
 def sender_budget() -> SenderBudget:
     """Per-sender budget: shared by the workers of this machine when there are several, else in memory."""
-    return SharedSenderBudget(state_db()) if several_workers() else SenderBudget()
+    if several_workers():
+        return SharedSenderBudget(state_db(), burst=SENDER_BURST, per_minute=SENDER_RATE)
+    return SenderBudget(burst=SENDER_BURST, per_minute=SENDER_RATE)

@@ -1,8 +1,7 @@
 """The scale-out profile, started locally: PostgreSQL tracker store, Redis lock store (and WeChat state),
 several Rasa replicas and action-server replicas behind nginx, all on loopback.
 
-    make scaleout                                   # or: python scripts/cluster.py [--rasa 2] [--actions 2] \
-[--port 8080]
+    make scaleout                       # or: python scripts/cluster.py [--rasa 2] [--actions 2] [--port 8080]
     python scripts/cluster.py --postgres-url postgresql://rasa:secret@db.internal:5432/rasa \\
                               --redis-url redis://cache.internal:6379/0     # existing infrastructure
 

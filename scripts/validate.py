@@ -3,8 +3,8 @@
 Rasa only counts a response as used when a story or rule names it, so every response a custom action sends
 (`dispatcher.utter_message(response=...)`) is reported as "not used in any story or rule". This runs the
 same validation, and accepts that warning only for responses the action code provably dispatches (their
-names, or their `utter_answer_<topic>` / `utter_ask_<slot>` patterns, appear in actions/). Any other warning,
-or a response nobody sends, fails.
+names, or their `utter_answer_<topic>` / `utter_ask_<slot>` patterns, appear in actions/ or in the core's
+dialogue logic and rendering that the actions call). Any other warning, or a response nobody sends, fails.
 """
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
 
 
 def dispatched_by_actions(domain_responses) -> set:
-    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    # the actions send what the core's dialogue logic and rendering name
+    files = [p for folder in ("actions", "core") for p in (ROOT / folder).glob("*.py")]
+    code = "\n".join(p.read_text(encoding="utf-8") for p in files)
     names = set(re.findall(r"\"(utter_\w+)\"", code))
     for prefix, pattern in (("utter_answer_", r"getattr\(r, topic\)|utter_answer_"),
                             ("utter_ask_", r"f\"utter_ask_\{slot\}\"")):

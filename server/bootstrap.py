@@ -3,7 +3,7 @@ every `rasa run` argument), with the patch layer installed first.
 
 The patches (server/patches/) must be in place in the main process before Sanic forks its workers, and
 whatever the model, endpoints and channels are; this entry point is the one place that runs first. The
-start-up work (warm-up, gc.freeze) is one of them: server/patches/startup_work.py.
+start-up work (warm-up, gc.freeze) is one of them: server/patches/lifecycle.py.
 """
 from __future__ import annotations
 

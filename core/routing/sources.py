@@ -1,10 +1,9 @@
 """Check the fact base against the source documents it cites.
 
 Every quote must occur verbatim in the section its fact cites (`source`), every cited section heading must
-exist in its document, and every phone number and URL must be written in at least one document. Used by the \
-test suite and by
-`python -m core.routing check`. The zh-CN page repeats the English text in `sxs-lookup` spans; those are
-stripped before matching, as the seeds README says.
+exist in its document, and every phone number and URL must be written in at least one document. Used by the
+test suite and by `python -m core.routing check`. The zh-CN page repeats the English text in `sxs-lookup`
+spans; those are stripped before matching, as the seeds README says.
 """
 from __future__ import annotations
 

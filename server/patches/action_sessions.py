@@ -3,6 +3,7 @@
 Rasa's `EndpointConfig.session` opens a new aiohttp session, so a new connection, for every call and
 closes it afterwards. Here one session is kept per endpoint (url, headers, auth) and event loop, with
 keep-alive, and it writes the payload with orjson (the same JSON values, faster on large event lists).
+They are closed when the server stops (server/patches/lifecycle.py).
 """
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ def json_dumps(obj: Any) -> str:
         return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
     except TypeError:
         return json.dumps(obj)
+
+
+async def close_all() -> int:
+    """Close the sessions of the running event loop (a stopping server's); returns how many were open."""
+    loop = id(asyncio.get_running_loop())
+    mine = [key for key in _sessions if key[-1] == loop]
+    for key in mine:
+        await _sessions.pop(key).close()
+    return len(mine)
 
 
 def _session(self: endpoints.EndpointConfig) -> KeptSession:

@@ -3,9 +3,8 @@
 Rasa's `Event.resolve_by_type` walks the whole Event class hierarchy for every event read back from the
 tracker store. Here the name -> class table is built on first use and rebuilt when an unknown name
 appears (a class defined later). Where two classes share a name (Rasa's test module defines a second
-"user" event), the first in Rasa's walk wins, as in Rasa's own lookup. A name still unknown goes to Rasa's own \
-function, which handles legacy
-names and raises Rasa's own error.
+"user" event), the first in Rasa's walk wins, as in Rasa's own lookup. A name still unknown goes to
+Rasa's own function, which handles legacy names and raises Rasa's own error.
 """
 from __future__ import annotations
 

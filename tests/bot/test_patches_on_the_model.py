@@ -7,7 +7,7 @@ from rasa.core.agent import load_agent
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.utils.tensorflow import models
 
-from server.patches import diet_predict, graph_runner, startup_work
+from server.patches import diet_predict, graph_runner, lifecycle
 
 TEXTS = ["UK phone number for Office 365", "英国的 O365 电话是多少", "support hours for Dynamics 365 in China?",
          "sev b response time for premier", "hello", "谢谢", "where do I open a ticket for business central",
@@ -41,7 +41,7 @@ def _models(agent):
 
 def test_the_warm_up_stores_no_conversation(model):
     agent = asyncio.run(load_agent(model_path=str(model)))
-    asyncio.run(startup_work.warm_up(agent))
+    asyncio.run(lifecycle.warm_up(agent))
     assert asyncio.run(agent.tracker_store.retrieve("warm-up")) is None
 
 

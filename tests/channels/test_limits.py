@@ -1,7 +1,8 @@
 """Input rules shared by the channels (channels.limits) and the REST channel's replay of recorded answers."""
 import pytest
 
-from channels.limits import SenderBudget, check_sender, check_text, clean_metadata, clean_text, MAX_MESSAGE_CHARS
+from channels.limits import MAX_MESSAGE_CHARS, check_sender, check_text, clean_metadata, clean_text
+from server.stores.sender_budget import SenderBudget
 from channels.rest import replies_after
 
 
@@ -81,7 +82,8 @@ def test_only_payloads_we_offer_are_read_as_intents(raw, expected):
 
 def test_workers_share_each_senders_budget(tmp_path, monkeypatch):
     """Two workers (two budgets on one STATE_DB file) give a sender one budget between them, not one each."""
-    from channels.limits import SenderBudget, SharedSenderBudget, sender_budget
+    from channels.limits import sender_budget
+    from server.stores.sender_budget import SenderBudget, SharedSenderBudget
 
     monkeypatch.setenv("STATE_DB", str(tmp_path / "state.db"))
     monkeypatch.setenv("SANIC_WORKERS", "1")

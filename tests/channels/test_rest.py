@@ -11,7 +11,8 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from channels.limits import MAX_MESSAGE_CHARS, SenderBudget
+from channels.limits import MAX_MESSAGE_CHARS
+from server.stores.sender_budget import SenderBudget
 from channels.rest import MAX_BODY, RestInput
 
 from .conftest import EchoAgent, serve

@@ -1,10 +1,10 @@
-"""The start-up work is registered whatever channels are configured, through Rasa's own parameter."""
+"""The start-up and stop work is registered whatever channels are configured, through Rasa's own parameter."""
 import inspect
 
 import rasa.core.run
 from rasa.shared.utils.common import minimal_kwargs
 
-from server.patches import startup_work as patch
+from server.patches import lifecycle as patch
 
 
 def test_the_listener_is_added_to_rasas_server_listeners(monkeypatch):
@@ -13,8 +13,9 @@ def test_the_listener_is_added_to_rasas_server_listeners(monkeypatch):
     mine = (print, "before_server_stop")
     patch._serve_application(model_path="m", credentials=None, server_listeners=[mine])
     patch._serve_application(model_path="m")
-    assert calls[0]["server_listeners"] == [mine, (patch.warm_and_freeze, "after_server_start")]
-    assert calls[1]["server_listeners"] == [(patch.warm_and_freeze, "after_server_start")]
+    ours = [(patch.warm_and_freeze, "after_server_start"), (patch.close_sessions, "after_server_stop")]
+    assert calls[0]["server_listeners"] == [mine] + ours
+    assert calls[1]["server_listeners"] == ours
     assert calls[0]["model_path"] == "m"
 
 

@@ -1,4 +1,4 @@
-"""Start-up work runs once per server process, whatever channels are configured.
+"""Start-up and stop work runs once per server process, whatever channels are configured.
 
 Once a Sanic worker has loaded the model (Rasa's `before_server_start` listener), two things are done
 before it takes traffic:
@@ -8,8 +8,11 @@ before it takes traffic:
   the model) and every full collection walked all of them, pausing the requests in flight. They move to
   the permanent generation; later garbage is collected as before.
 
-Rasa's command line offers no hook for this, so `rasa.core.run.serve_application` is wrapped to pass one
-more `server_listeners` entry, the parameter Rasa has for exactly that.
+When it stops, the kept-alive sessions to the action server (server/patches/action_sessions.py) are
+closed, instead of being left for the garbage collector (which logs each as an unclosed session).
+
+Rasa's command line offers no hook for this, so `rasa.core.run.serve_application` is wrapped to pass two
+more `server_listeners` entries, the parameter Rasa has for exactly that.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ import rasa.core.run
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from server.patches import action_sessions
 from server.patches.patch import Patch
 
 logger = logging.getLogger(__name__)
@@ -55,11 +59,21 @@ async def warm_and_freeze(app: Any, *_: Any) -> None:
     logger.info("%d long-lived objects left out of garbage collection", freeze_startup_objects())
 
 
+async def close_sessions(app: Any, *_: Any) -> None:
+    """The `after_server_stop` listener."""
+    closed = await action_sessions.close_all()
+    if closed:
+        logger.info("%d kept-alive action-server session(s) closed", closed)
+
+
+LISTENERS = [(warm_and_freeze, "after_server_start"), (close_sessions, "after_server_stop")]
+
+
 @functools.wraps(_original)
 def _serve_application(*args: Any, server_listeners: Any = None, **kwargs: Any) -> None:
-    listeners = list(server_listeners or []) + [(warm_and_freeze, "after_server_start")]
+    listeners = list(server_listeners or []) + LISTENERS
     return _original(*args, server_listeners=listeners, **kwargs)
 
 
-PATCH = Patch("startup_work", "rasa", "3.6.21", [(rasa.core.run, "serve_application", _serve_application)])
+PATCH = Patch("lifecycle", "rasa", "3.6.21", [(rasa.core.run, "serve_application", _serve_application)])
 install = PATCH.install
