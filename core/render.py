@@ -22,7 +22,7 @@ from core.routing.model import DIM_KIND, Facts, Note, NoPhone, Phone, Source
 from core.routing.router import HoursAnswer, ResponseAnswer
 from core.routing.schedule import LineStatus
 from core.routing.triage import SCHEME_LEVEL
-from core.dialogue import answered_by_general_notes
+from core.dialogue import DETAIL_DIMS, answered_by_general_notes
 from core.topics import NOTE_TOPICS
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
@@ -244,7 +244,13 @@ class Renderer:
         if answered_by_general_notes(route):          # e.g. Business Central: partners only, whatever is asked
             response = NOTE_TOPICS[topic].response if topic in NOTE_TOPICS else "utter_answer_portal"
             return self.from_notes(route, topic, response, ("general",))
-        return Reply("utter_no_fact", {"subject": self.subject(route), "what": self.t(f"what_{topic}"),
+        # the statement names every value that narrowed the question, so that it is true as said: the
+        # sources may hold the fact for technical support and not for billing
+        narrowed = [self.name(d, v) for d in DETAIL_DIMS if (v := getattr(route.query, d, None))]
+        subject = self.subject(route)
+        if narrowed:
+            subject = self.t("name_with_qualifier", name=subject, qualifier=self.join(narrowed))
+        return Reply("utter_no_fact", {"subject": subject, "what": self.t(f"what_{topic}"),
                                        "hint": self.t("hint_portal") if topic != "portal" else ""})
 
     def phone(self, route: Route) -> Reply:

@@ -64,6 +64,21 @@ def test_no_fact_instead_of_a_guess():
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_fact_names_what_narrowed_the_question(lang):
+    """The sources give Dynamics 365 response times for technical support, not for billing: "my sources don't
+    give one" is only true with "billing" and the level said."""
+    renderer = r(lang)
+    answered = renderer.response(route(product="d365_ce", cloud="worldwide", severity="c", plan="subscription",
+                                       now=NOW))
+    assert answered.response == "utter_answer_response"
+    reply = renderer.response(route(product="d365_ce", cloud="worldwide", support_type="billing", severity="c",
+                                    now=NOW))
+    assert reply.response == "utter_no_fact"
+    for dim, value in (("support_type", "billing"), ("severity", "c"), ("product", "d365_ce")):
+        assert renderer.name(dim, value) in reply.variables["subject"], (dim, reply.variables["subject"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_level_that_does_not_exist_is_explained_not_called_unknown(lang):
     """Billing at 21Vianet has no Severity A: the severity notes say so, not "my sources don't say"."""
     reply = r(lang).response(route(product="m365", cloud="21v", support_type="billing", severity="a", now=NOW))
