@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # TensorFlow without oneDNN's primitive caches: -10 MB per process, same speed (docs/performance.md)
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: help install browser-deps services-deps scaleout train run run-actions shell lint test test-fast validate check-facts coverage eval nlu-eval bench clean
+.PHONY: help install browser-deps services-deps deploy-deps scaleout train run run-actions shell lint deploy-check test test-fast validate check-facts coverage eval nlu-eval bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -45,6 +45,19 @@ services-deps:  ## Debian's postgresql, redis-server and nginx for the scale-out
 	  echo "installing postgresql, redis-server and nginx from Debian..."; \
 	  $$(command -v sudo) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq postgresql redis-server nginx >/dev/null; }
+
+deploy-deps:  ## kubectl (with kustomize) for make deploy-check: the machine's, else apt's kubectl or kubernetes-client
+	@command -v kubectl >/dev/null 2>&1 || { \
+	  echo "installing kubectl with apt..."; \
+	  $$(command -v sudo) apt-get update -qq && \
+	  { DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq kubectl >/dev/null 2>&1 || \
+	    DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq kubernetes-client >/dev/null; }; }
+
+DEPLOY_VENV := .venv-deploy
+$(DEPLOY_VENV)/.installed: deploy/requirements.txt
+	test -x $(DEPLOY_VENV)/bin/python || python3 -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet -r deploy/requirements.txt
+	touch $@
 
 scaleout: train services-deps  ## scale-out profile on loopback: PostgreSQL, Redis, 2 Rasa + 2 action replicas behind nginx on SCALEOUT_PORT (8080)
 	$(PY) scripts/cluster.py --port $(or $(SCALEOUT_PORT),8080) $${POSTGRES_URL:+--postgres-url "$$POSTGRES_URL"} $${REDIS_URL:+--redis-url "$$REDIS_URL"}
@@ -84,10 +97,13 @@ lint: install  ## style (ruff, ruff.toml) and the one-way imports between the pa
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-test-fast: install  ## tests that need no trained model (core, actions, server parts, channels, scripts)
+deploy-check: install deploy-deps $(DEPLOY_VENV)/.installed  ## the Dockerfile and deploy/k8s, offline: kustomize renders, Kubernetes schemas, same start commands as make run
+	$(PY) scripts/deploy_check.py --validator $(DEPLOY_VENV)/bin/kubernetes-validate
+
+test-fast: install deploy-deps $(DEPLOY_VENV)/.installed  ## tests that need no trained model (core, actions, server parts, channels, scripts, deploy)
 	$(PY) -m pytest -q tests --ignore=tests/bot
 
-test: install browser-deps services-deps lint  ## lint, then the whole test suite: what CI runs (trains once if needed, starts the bot once)
+test: install browser-deps services-deps lint deploy-check  ## lint and deploy-check, then the whole test suite: what CI runs (trains once if needed, starts the bot once)
 	$(PY) -m pytest -q tests
 
 clean:  ## remove models, caches and test artifacts (keeps .venv)

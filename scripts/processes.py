@@ -1,5 +1,7 @@
 """Servers started together and stopped together, within a bound: the process supervision of `make run`
-(scripts/run.py) and `make scaleout` (scripts/cluster.py).
+(scripts/run.py) and `make scaleout` (scripts/cluster.py). The one home of the servers' start commands:
+the launchers, the tests and the bench call `rasa_server_command` / `action_server_command`, and the
+container image runs this file (`python scripts/processes.py rasa|actions ...`), which execs the same.
 
 Each child runs in a session of its own, so a signal to the launcher's process group (Ctrl-C in a
 terminal, `kill -TERM -PGID`, systemd, Kubernetes, CI) reaches the launcher alone, and the launcher stops
@@ -11,6 +13,7 @@ the old shell recipe re-entered its own trap on it and crashed).
 """
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -163,3 +166,57 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
         os.killpg(proc.pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+# ------------------------------------------------------------------------------- one server, in a container
+def server_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python scripts/processes.py",
+                                 description="Run one server as make run starts it (the container image's entrypoint).")
+    servers = ap.add_subparsers(dest="server", required=True)
+    rasa = servers.add_parser("rasa", help="the Rasa server; the API is on only when RASA_API_TOKEN is set")
+    rasa.add_argument("--port", type=int, default=5005)
+    rasa.add_argument("--model", default="models", help="a model file, or a folder: its newest model")
+    rasa.add_argument("--endpoints", default="endpoints.yml")
+    rasa.add_argument("--credentials", default="credentials.yml")
+    rasa.add_argument("--interface", default=None)
+    actions = servers.add_parser("actions", help="the action server")
+    actions.add_argument("--port", type=int, default=5055)
+    health = servers.add_parser("health", help="exit 0 when one of the URLs answers 200 (the image's healthcheck)")
+    health.add_argument("--url", action="append", required=True)
+    return ap
+
+
+def server_command(argv: List[str], environ: Optional[Dict[str, str]] = None) -> List[str]:
+    """The command `python scripts/processes.py <argv>` runs: the very command make run starts."""
+    args = server_parser().parse_args(argv)
+    if args.server == "actions":
+        return action_server_command(args.port)
+    if args.server != "rasa":
+        raise ValueError(f"{args.server} starts no server")
+    token = (environ if environ is not None else os.environ).get("RASA_API_TOKEN") or None
+    return rasa_server_command(args.port, args.model, args.endpoints, args.credentials, interface=args.interface,
+                               api_token=token)
+
+
+def healthy(urls: List[str]) -> bool:
+    for url in urls:
+        try:
+            if http_ok(url):
+                return True
+        except requests.RequestException:
+            continue
+    return False
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Replace this process with the server (PID 1 in a container gets the stop signal itself)."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = server_parser().parse_args(argv)
+    if args.server == "health":
+        sys.exit(0 if healthy(args.url) else 1)
+    cmd = server_command(argv)
+    os.execve(cmd[0], cmd, dict(SANIC_STOP_ENV, **os.environ))
+
+
+if __name__ == "__main__":
+    main()

@@ -37,3 +37,15 @@ def test_no_launcher_writes_its_own_server_command():
     for path in ["scripts/run.py", "scripts/cluster.py", "tests/bot/conftest.py", "Makefile"]:
         text = (ROOT / path).read_text(encoding="utf-8")
         assert not re.search(r'"components\.server",\s*"run"|"run",\s*"actions"', text), path
+
+
+def test_the_containers_entrypoint_starts_what_make_run_starts():
+    """`python scripts/processes.py rasa|actions ...` (the image's entrypoint) gives the launchers' commands."""
+    from scripts.processes import action_server_command, rasa_server_command, server_command
+
+    assert server_command(["actions", "--port", "5055"]) == action_server_command(5055)
+    assert server_command(["rasa", "--port", "5005", "--model", "models", "--endpoints", "/config/e.yml"], {}) == \
+        rasa_server_command(5005, "models", "/config/e.yml", "credentials.yml")
+    with_token = server_command(["rasa"], {"RASA_API_TOKEN": "t0ken"})
+    assert with_token == rasa_server_command(5005, "models", "endpoints.yml", "credentials.yml", api_token="t0ken")
+    assert "--enable-api" not in server_command(["rasa"], {})             # no token, no API
