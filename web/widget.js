@@ -15,11 +15,11 @@
   var STRINGS = {
     en: { title: "Support assistant", placeholder: "Ask about numbers, hours, severity…", send: "Send",
           connecting: "Connecting…", online: "Online", reconnecting: "Reconnecting…", offline: "Offline, retrying…",
-          typing: "The assistant is typing…", toggle: "中文", open: "Support", close: "Close",
+          typing: "The assistant is typing…", toggle: "中文", switch: "Switch to 中文 (Chinese)", open: "Support", close: "Close",
           refused: "Not sent: ", reset: "New chat", intro: "Hi! Ask me which number to call, support hours, severity levels or response times." },
     zh: { title: "支持助手", placeholder: "问电话、时间、严重级别……", send: "发送",
           connecting: "正在连接…", online: "在线", reconnecting: "正在重新连接…", offline: "已断开，正在重试…",
-          typing: "助手正在输入…", toggle: "EN", open: "支持", close: "关闭",
+          typing: "助手正在输入…", toggle: "EN", switch: "切换到 EN（英文）", open: "支持", close: "关闭",
           refused: "未发送：", reset: "新对话", intro: "你好！可以问我支持电话、工作时间、严重级别或响应时间。" }
   };
   var KEY = { session: "supportChat.session", transcript: "supportChat.transcript", lang: "supportChat.lang", open: "supportChat.open" };
@@ -50,14 +50,20 @@
   css.href = base + "widget.css";
   document.head.appendChild(css);
 
-  var root = el("div", "sc-root");
+  // A landmark of its own (the page's content stays in the page's landmarks), a dialog named by its title,
+  // a log that screen readers announce as messages arrive, and every message in its own language.
+  var root = el("aside", "sc-root");
   var launcher = el("button", "sc-launcher");
   launcher.type = "button";
+  launcher.setAttribute("aria-haspopup", "dialog");
   var panel = el("section", "sc-panel");
   panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-labelledby", "sc-title");
   var header = el("header", "sc-header");
-  var title = el("span", "sc-title");
+  var title = el("h2", "sc-title");
+  title.id = "sc-title";
   var status = el("span", "sc-status");
+  status.setAttribute("role", "status");
   var toggle = el("button", "sc-toggle");
   toggle.type = "button";
   var reset = el("button", "sc-reset");
@@ -65,7 +71,10 @@
   var close = el("button", "sc-close", "×");
   close.type = "button";
   var log = el("div", "sc-log");
+  log.setAttribute("role", "log");
   log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-relevant", "additions");
+  log.tabIndex = 0;                                // scrollable: reachable from the keyboard
   var typing = el("div", "sc-typing");
   var form = el("form", "sc-form");
   var input = el("textarea", "sc-input");
@@ -86,20 +95,25 @@
     reset.textContent = t("reset");
     close.setAttribute("aria-label", t("close"));
     launcher.textContent = t("open");
+    root.setAttribute("aria-label", t("title"));
+    log.setAttribute("aria-label", t("title"));
     input.placeholder = t("placeholder");
+    input.setAttribute("aria-label", t("placeholder"));
+    toggle.setAttribute("aria-label", t("switch"));
     send.textContent = t("send");
     typing.textContent = t("typing");
-    root.setAttribute("lang", lang === "zh" ? "zh-CN" : "en");
+    root.setAttribute("lang", LANG_TAG[lang]);
     setStatus(status.dataset.state || "connecting");
   }
   function setStatus(state) {
     status.dataset.state = state;
     status.textContent = t(state);
   }
-  function setOpen(open) {
+  function setOpen(open, moveFocus) {
     root.classList.toggle("sc-open", open);
+    launcher.setAttribute("aria-expanded", String(open));
     save(KEY.open, open);
-    if (open) { input.focus(); }
+    if (moveFocus) { (open ? input : launcher).focus(); }     // closing gives the focus back to the launcher
   }
 
   // ------------------------------------------------------------------------------------------ messages
@@ -127,8 +141,17 @@
     parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
+  var LANG_TAG = { en: "en", zh: "zh-Hans" };
+  function languageOf(msg) {
+    if (msg.lang) { return msg.lang; }
+    var text = String(msg.text || ""), cjk = (text.match(/[\u3400-\u9fff]/g) || []).length;
+    var latin = (text.match(/[A-Za-z]{2,}/g) || []).length;
+    return cjk / 2 >= latin && cjk > 0 ? "zh" : "en";
+  }
+
   function render(msg) {
     var row = el("div", "sc-msg sc-" + msg.from);
+    row.setAttribute("lang", LANG_TAG[languageOf(msg)] || "en");
     var bubble = el("div", "sc-bubble");
     appendRich(bubble, String(msg.text || ""));
     row.appendChild(bubble);
@@ -171,8 +194,11 @@
   }
 
   // ------------------------------------------------------------------------------------------ events
-  launcher.addEventListener("click", function () { setOpen(true); });
-  close.addEventListener("click", function () { setOpen(false); });
+  launcher.addEventListener("click", function () { setOpen(true, true); });
+  close.addEventListener("click", function () { setOpen(false, true); });
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { e.preventDefault(); setOpen(false, true); }
+  });
   toggle.addEventListener("click", function () {
     lang = lang === "zh" ? "en" : "zh";
     save(KEY.lang, lang);
@@ -211,7 +237,7 @@
     });
     socket.on("bot_uttered", function (m) {
       showTyping(false);
-      add({ from: "bot", text: m && m.text, buttons: (m && (m.quick_replies || m.buttons)) || [] });
+      add({ from: "bot", text: m && m.text, buttons: (m && (m.quick_replies || m.buttons)) || [], lang: lang });
     });
     socket.on("error", function (e) {
       showTyping(false);
@@ -225,7 +251,7 @@
   applyLanguage();
   transcript.forEach(render);
   if (!transcript.length) { render({ from: "bot", text: t("intro") }); }
-  setOpen(script.getAttribute("data-open") === "true" || load(KEY.open, false));
+  setOpen(script.getAttribute("data-open") === "true" || load(KEY.open, false), false);
   if (window.io) { connect(); } else {
     var io = el("script");
     io.src = base + "socket.io.min.js";

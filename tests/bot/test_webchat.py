@@ -125,3 +125,79 @@ def test_static_files_and_refusals(bot):
                         timeout=10).headers["Content-Type"].startswith("application/javascript")
     assert requests.get(f"{bot.url}/webhooks/webchat/../../etc/passwd", timeout=10).status_code == 404
     assert requests.get(f"{bot.url}/webhooks/webchat/nothing.js", timeout=10).status_code == 404
+
+
+# ------------------------------------------------------------------------------------------ accessibility
+def axe_violations(page):
+    """axe-core (4.12, as shipped by axe-playwright-python) on the whole page: every rule, every impact."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
+
+
+@pytest.mark.parametrize("switch", [False, True], ids=["English", "Chinese"])
+def test_axe_finds_no_violation_with_a_conversation_in_it(page, switch):
+    if switch:
+        page.click(".sc-toggle")
+    ask(page, "what number should I call?")                       # an answer with buttons in the log
+    expect(page.locator(".sc-button").last).to_be_visible(timeout=20000)
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")                                 # and closed, with only the launcher
+    assert axe_violations(page) == []
+
+
+def focused(page):
+    return page.evaluate("document.activeElement && document.activeElement.className")
+
+
+def test_keyboard_only_open_ask_pick_a_button_close(page):
+    page.locator(".sc-input").focus()
+    page.keyboard.press("Escape")                                 # close: the focus goes back to the launcher
+    expect(page.locator(".sc-panel")).to_be_hidden()
+    assert focused(page) == "sc-launcher"
+    assert page.get_attribute(".sc-launcher", "aria-expanded") == "false"
+    page.keyboard.press("Enter")                                  # open: the focus goes to the input
+    expect(page.locator(".sc-panel")).to_be_visible()
+    assert focused(page) == "sc-input"
+    page.keyboard.type("what number should I call?")
+    page.keyboard.press("Enter")
+    expect(page.locator(".sc-button", has_text="Microsoft 365 / Office 365 for business").last).to_be_visible(
+        timeout=20000)
+    titles = page.locator(".sc-msg").last.locator(".sc-button").all_text_contents()
+    for _ in titles:                                              # back from the input to the first button
+        page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.textContent") == titles[0]
+    page.keyboard.press("Enter")                                  # pick it
+    expect(page.locator(".sc-user .sc-bubble").last).to_have_text(titles[0])
+    expect(page.locator(".sc-bot").last.locator(".sc-button").first).to_be_visible(timeout=20000)
+    page.locator(".sc-close").focus()
+    page.keyboard.press("Enter")                                  # the close button, from the keyboard
+    expect(page.locator(".sc-panel")).to_be_hidden()
+    assert focused(page) == "sc-launcher"
+
+
+def test_new_messages_are_announced_each_in_its_language(page):
+    log = page.locator(".sc-log")
+    assert (log.get_attribute("role"), log.get_attribute("aria-live")) == ("log", "polite")
+    assert page.get_attribute(".sc-panel", "aria-labelledby") == "sc-title"
+    ask(page, "UK number for Office 365")
+    expect(last_bot(page)).to_contain_text("0800 032 6417", timeout=20000)
+    page.click(".sc-toggle")
+    ask(page, "世纪互联的 Office 365 热线是多少")
+    expect(last_bot(page)).to_contain_text("400-089-0365", timeout=20000)
+    langs = page.eval_on_selector_all(".sc-msg", "rows => rows.map(r => [r.className, r.lang])")
+    assert langs[-4:] == [["sc-msg sc-user", "en"], ["sc-msg sc-bot", "en"],
+                          ["sc-msg sc-user", "zh-Hans"], ["sc-msg sc-bot", "zh-Hans"]]
+    assert page.get_attribute(".sc-root", "lang") == "zh-Hans"
+
+
+@pytest.mark.parametrize("motion,duration", [("no-preference", "0.15s, 0.15s"), ("reduce", "0s")])
+def test_reduced_motion_is_honoured(browser, bot, motion, duration):
+    context = browser.new_context(reduced_motion=motion)
+    page = context.new_page()
+    page.goto(f"{bot.url}/webhooks/webchat/demo")
+    styles = page.eval_on_selector(".sc-launcher", "b => [getComputedStyle(b).animationName, "
+                                                   "getComputedStyle(b).transitionDuration]")
+    assert styles == ["none", duration]
+    context.close()
