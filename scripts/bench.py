@@ -17,6 +17,7 @@ with `rasa init` each run, so the comparison holds on a noisy machine.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import concurrent.futures as cf
 import json
 import os
@@ -193,6 +194,49 @@ def load(bot: Bot, users: int, turns: int) -> Tuple[Dict, List[float], List[floa
     return figures, serial, lat
 
 
+def single_fact_cases() -> Tuple[str, List[dict]]:
+    """The newest blind set's questions that ask one fact (one turn, one expected item), and the set's name."""
+    newest = max((ROOT / "tests" / "eval").glob("blind_*.yml"))
+    cases = [c for c in yaml.safe_load(newest.read_text(encoding="utf-8"))
+             if len(c["turns"]) == 1 and len(c.get("expect") or []) == 1]
+    return newest.stem, cases
+
+
+def fact_matcher():
+    """evaluate.py's own matching of an expected item (../shared/eval), or None where it is not beside us."""
+    path = ROOT.parent / "shared" / "eval" / "evaluate.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("shared_evaluate", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.matches
+
+
+def reply_lengths(bot: Bot) -> Dict[str, Any]:
+    """How long the answer to a one-fact question is (all its messages' text, in characters), and how often
+    the asked fact stands in its first line: the goal is the fact first and the 90th percentile <= 400."""
+    name, cases = single_fact_cases()
+    matches = fact_matcher()
+    log(f"{bot.name}: reply length on the {len(cases)} one-fact questions of {name}")
+    lengths, leading = [], 0
+    for i, case in enumerate(cases):
+        messages = bot.say(f"length-{i}", case["turns"][0])
+        text = "\n".join(m.get("text") or "" for m in messages).strip()
+        lengths.append(len(text))
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        expected = case["expect"][0]
+        alternatives = expected if isinstance(expected, list) else [expected]
+        if matches is not None and any(matches(str(a), first) for a in alternatives):
+            leading += 1
+    figures = {"reply_set": name, "reply_cases": len(cases), "reply_chars_p50": pct(lengths, .5),
+               "reply_chars_p90": pct(lengths, .9), "reply_chars_max": max(lengths)}
+    if matches is not None:
+        figures["fact_in_first_line_pct"] = round(100 * leading / len(cases), 1)
+    log(f"{bot.name}: {figures}")
+    return figures
+
+
 def unique_messages(n: int) -> List[str]:
     """`n` distinct user turns of the blind evaluation sets (questions written from the documents, never
     trained on), in a fixed shuffled order."""
@@ -273,6 +317,8 @@ def main() -> int:
                 ready = bot.start()
                 log(f"{bot.name}: ready in {ready:.1f} s ({bot.workers} Rasa worker{'s' if bot.workers > 1 else ''})")
                 figures, serial, lat = load(bot, args.users, args.turns)
+                if bot.name == "ours":
+                    figures.update(reply_lengths(bot))
                 latencies[bot.name] = lat
                 results[bot.name].update(ready_s=round(ready, 1), **figures, **bot.memory())
             finally:
@@ -290,12 +336,15 @@ def main() -> int:
 
     ours, stock = results["ours"], results.get("stock")
     targets = {"msg_per_s": (">=", 100), "p99_ms": ("<=", 500), "serial_p50_ms": ("<=", 30), "ready_s": ("<=", 20),
-               "train_s": ("<=", 90)}
+               "train_s": ("<=", 90), "reply_chars_p90": ("<=", 400), "fact_in_first_line_pct": (">=", 90)}
     print("\n" + "=" * 78)
     print(f"{'':24}{'this assistant':>16}{'stock rasa init':>18}{'ratio':>10}   target")
     for key in ("msg_per_s", "p50_ms", "p99_ms", "max_ms", "unique_msg_per_s", "unique_p99_ms", "serial_p50_ms",
-                "serial_p99_ms", "ready_s", "train_s", "rasa_server_mb", "action_server_mb"):
+                "serial_p99_ms", "ready_s", "train_s", "rasa_server_mb", "action_server_mb", "reply_chars_p50",
+                "reply_chars_p90", "reply_chars_max", "fact_in_first_line_pct"):
         a, b = ours.get(key), (stock or {}).get(key)
+        if a is None:
+            continue
         ratio = ""
         if a and b:
             ratio = f"{a / b:.1f}x" if key == "msg_per_s" else f"{b / a:.1f}x"
