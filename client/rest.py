@@ -12,7 +12,8 @@ from typing import Any, Dict, List, Optional
 import requests
 
 EXIT_OK, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_EMPTY = 0, 2, 3, 4
-MAX_MESSAGE = 4000                      # the channel refuses longer text (channels/limits.py)
+# a bound on what is sent at all; the channel's own limit (MAX_MESSAGE_CHARS, 2000 by default) answers 413
+MAX_MESSAGE = 4000
 WEBHOOK = "/webhooks/rest/webhook"
 
 

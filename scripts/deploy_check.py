@@ -76,21 +76,23 @@ def dockerfile_problems(text: str) -> List[str]:
     entry = [ln for ln in lines if ln.upper().startswith("ENTRYPOINT ")]
     if not entry or json.loads(entry[-1].split(None, 1)[1]) != ["python", "scripts/processes.py"]:
         problems.append('Dockerfile: ENTRYPOINT must be ["python", "scripts/processes.py"], the start commands\' home')
-    cmd = [ln for ln in lines if ln.upper().startswith("CMD ")]
-    if cmd:
-        problems += [f"Dockerfile CMD: {p}" for p in start_problems(json.loads(cmd[-1].split(None, 1)[1]))]
+    cmd = [json.loads(ln.split(None, 1)[1]) for ln in lines if ln.upper().startswith("CMD ")]
+    if cmd and started(cmd[-1]) is None:
+        problems.append(f"Dockerfile CMD: {not_a_server(cmd[-1])}")
     return problems
 
 
-def start_problems(args: List[str]) -> List[str]:
-    """Arguments of scripts/processes.py that do not start a server the way make run does."""
+def started(args: List[str]) -> Optional[List[str]]:
+    """The command scripts/processes.py runs for these arguments (the one make run starts), or None when
+    they are not `rasa ...` or `actions ...`."""
     try:
-        cmd = server_command(args, environ={})
+        return server_command(args, environ={})
     except (SystemExit, ValueError):
-        return [f"{shlex.join(args)} is not `rasa ...` or `actions ...` of scripts/processes.py"]
-    if cmd[1:4] not in (["-m", "server", "run"], ["run", "actions", "--port"]):
-        return [f"{shlex.join(args)} starts {shlex.join(cmd)}"]
-    return []
+        return None
+
+
+def not_a_server(args: List[str]) -> str:
+    return f"{shlex.join(args)} is not `rasa ...` or `actions ...` of scripts/processes.py"
 
 
 def makefile_problems(makefile: str, run_py: str) -> List[str]:
@@ -143,10 +145,11 @@ def manifest_problems(docs: List[dict], endpoints_file: Optional[str] = None,
                 if SECRET_WORDS.search(env["name"]) and "value" in env and env["value"]:
                     problems.append(f"{where}: {env['name']} is written in the manifest; take it from a Secret")
             if c.get("image", "").split(":")[0] == IMAGE:
-                starts = start_problems(c.get("args") or [])
-                problems += [f"{where}: {p}" for p in starts]
-                listens = None if starts else server_port(c.get("args") or [])
-                if not starts and listens not in names.values():
+                args = c.get("args") or []
+                cmd = started(args)
+                if cmd is None:
+                    problems.append(f"{where}: {not_a_server(args)}")
+                elif (listens := int(cmd[cmd.index("--port") + 1])) not in names.values():
                     problems.append(f"{where}: the server listens on {listens}, the container declares {names}")
                 grace = spec.get("terminationGracePeriodSeconds", 30)
                 if grace < drain_seconds(c) + 10:
@@ -175,11 +178,6 @@ def manifest_problems(docs: List[dict], endpoints_file: Optional[str] = None,
     if endpoints_file is not None and scaleout_endpoints is not None and endpoints_file != scaleout_endpoints:
         problems.append("deploy/k8s/base/endpoints.yml differs from endpoints.scaleout.yml")
     return problems
-
-
-def server_port(args: List[str]) -> Optional[int]:
-    cmd = server_command(args, environ={})
-    return int(cmd[cmd.index("--port") + 1]) if "--port" in cmd else None
 
 
 def drain_seconds(container: dict) -> int:

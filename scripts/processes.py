@@ -188,7 +188,10 @@ def server_parser() -> argparse.ArgumentParser:
 
 def server_command(argv: List[str], environ: Optional[Dict[str, str]] = None) -> List[str]:
     """The command `python scripts/processes.py <argv>` runs: the very command make run starts."""
-    args = server_parser().parse_args(argv)
+    return command_for(server_parser().parse_args(argv), environ)
+
+
+def command_for(args: argparse.Namespace, environ: Optional[Dict[str, str]] = None) -> List[str]:
     if args.server == "actions":
         return action_server_command(args.port)
     if args.server != "rasa":
@@ -214,7 +217,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = server_parser().parse_args(argv)
     if args.server == "health":
         sys.exit(0 if healthy(args.url) else 1)
-    cmd = server_command(argv)
+    cmd = command_for(args)
     os.execve(cmd[0], cmd, dict(SANIC_STOP_ENV, **os.environ))
 
 

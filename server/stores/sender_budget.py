@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 class SenderBudget:
     """Token bucket per sender: `allow(sender)` is False when the sender sent too much too fast."""
 
-    def __init__(self, burst: int = 40, per_minute: int = 60, max_senders: int = 50000) -> None:
+    def __init__(self, *, burst: int, per_minute: int, max_senders: int = 50000) -> None:
         self.burst, self.rate, self.max_senders = burst, per_minute / 60.0, max_senders
         self._buckets: "OrderedDict[str, Tuple[float, float]]" = OrderedDict()
 

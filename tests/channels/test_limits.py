@@ -52,7 +52,7 @@ def test_sender_budget_allows_a_burst_then_refills():
     assert budget.allow("b", now=0)                     # per sender
     assert budget.allow("a", now=1.0)                   # one token a second
     assert not budget.allow("a", now=1.1)
-    assert SenderBudget(burst=0).allow("a")             # 0 = off
+    assert SenderBudget(burst=0, per_minute=60).allow("a")             # 0 = off
 
 
 def test_replies_after_returns_the_answers_recorded_for_a_message_id():
