@@ -24,7 +24,7 @@ RUN /opt/venv/bin/python scripts/train.py \
 # ---- run: the same Python, the environment, the code and the model; no compiler, no root
 FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/app PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false \
-    SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_ENABLE_ONEDNN_OPTS=0 HOME=/home/assistant
+    SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_ENABLE_ONEDNN_OPTS=0 TF_CPP_MIN_LOG_LEVEL=1 HOME=/home/assistant
 RUN useradd --create-home --uid 10001 --user-group assistant
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv

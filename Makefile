@@ -19,8 +19,10 @@ export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # TensorFlow without oneDNN's primitive caches: -10 MB per process, same speed (docs/performance.md)
 export TF_ENABLE_ONEDNN_OPTS ?= 0
+# TensorFlow's C++ INFO lines (CUDA probing, CPU features, executor debug notes) are noise here; warnings stay
+export TF_CPP_MIN_LOG_LEVEL ?= 1
 
-.PHONY: help install browser-deps services-deps deploy-deps scaleout train run run-actions shell lint deploy-check test test-fast validate check-facts coverage eval nlu-eval bench clean
+.PHONY: help install browser-deps widget-deps services-deps deploy-deps scaleout train run run-actions shell lint deploy-check test test-fast validate check-facts coverage eval nlu-eval bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -52,6 +54,15 @@ deploy-deps:  ## kubectl (with kustomize) for make deploy-check: the machine's, 
 	  $$(command -v sudo) apt-get update -qq && \
 	  { DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq kubectl >/dev/null 2>&1 || \
 	    DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq kubernetes-client >/dev/null; }; }
+
+WIDGET_PAGE := tests/bot/rasa_webchat
+$(WIDGET_PAGE)/node_modules/.package-lock.json: $(WIDGET_PAGE)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "installing nodejs and npm from Debian..."; \
+	  $$(command -v sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq nodejs npm >/dev/null; }
+	cd $(WIDGET_PAGE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+widget-deps: $(WIDGET_PAGE)/node_modules/.package-lock.json  ## botfront's rasa-webchat from npm, for the browser tests of other widgets (tests/bot/rasa_webchat)
 
 DEPLOY_VENV := .venv-deploy
 $(DEPLOY_VENV)/.installed: deploy/requirements.txt
@@ -103,7 +114,7 @@ deploy-check: install deploy-deps $(DEPLOY_VENV)/.installed  ## the Dockerfile a
 test-fast: install deploy-deps $(DEPLOY_VENV)/.installed  ## tests that need no trained model (core, actions, server parts, channels, scripts, deploy)
 	$(PY) -m pytest -q tests --ignore=tests/bot
 
-test: install browser-deps services-deps lint deploy-check  ## lint and deploy-check, then the whole test suite: what CI runs (trains once if needed, starts the bot once)
+test: install browser-deps widget-deps services-deps lint deploy-check  ## lint and deploy-check, then the whole test suite: what CI runs (trains once if needed, starts the bot once)
 	$(PY) -m pytest -q tests
 
 clean:  ## remove models, caches and test artifacts (keeps .venv)

@@ -125,15 +125,26 @@ def state_db() -> str:
     return os.environ.get("STATE_DB", "rasa_state.db")
 
 
-def several_workers() -> bool:
+def _count(name: str) -> int:
     try:
-        return int(os.environ.get("SANIC_WORKERS", "1") or 1) > 1
+        return int(os.environ.get(name, "1") or 1)
     except ValueError:
-        return False
+        return 1
+
+
+def several_workers() -> bool:
+    """This Rasa server runs several Sanic workers behind one port: a request may reach any of them."""
+    return _count("SANIC_WORKERS") > 1
+
+
+def shares_state() -> bool:
+    """Other Rasa processes of this machine serve the same users: this server's workers, or the other
+    servers behind `make run`'s front (ASSISTANT_SERVERS, set by scripts/run.py)."""
+    return several_workers() or _count("ASSISTANT_SERVERS") > 1
 
 
 def sender_budget() -> SenderBudget:
-    """Per-sender budget: shared by the workers of this machine when there are several, else in memory."""
-    if several_workers():
+    """Per-sender budget: shared by the Rasa processes of this machine when there are several, else in memory."""
+    if shares_state():
         return SharedSenderBudget(state_db(), burst=SENDER_BURST, per_minute=SENDER_RATE)
     return SenderBudget(burst=SENDER_BURST, per_minute=SENDER_RATE)

@@ -6,7 +6,8 @@
   pinning an old release with its own unfixed issues.
 - Every socket event is validated (types, sizes, session id format, per-sender budget: channels.limits);
   bad ones get an `error` event and are logged without their content.
-- Origins: same origin only unless `allowed_origins` (credentials) or WEBCHAT_ALLOWED_ORIGINS lists others.
+- Origins: the same origin, and the sites that `allowed_origins` (credentials) or WEBCHAT_ALLOWED_ORIGINS
+  list (an embedding page's origin must be listed).
 - The widget (web/widget.js, socket.io-client 4 vendored: no CDN, which is unreliable from mainland China)
   and a demo page are served under /webhooks/webchat/.
 
@@ -36,6 +37,34 @@ WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 STATIC = {"widget.js": "application/javascript", "widget.css": "text/css",
           "socket.io.min.js": "application/javascript", "demo.html": "text/html"}
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SID_PREFIX = re.compile(r"^[0-9]{1,3}\.$")
+
+
+def sid_prefix_from_env() -> str:
+    """WEBCHAT_SID_PREFIX, set by scripts/run.py for each server behind its front: digits and a dot."""
+    prefix = os.environ.get("WEBCHAT_SID_PREFIX", "")
+    if prefix and not SID_PREFIX.match(prefix):
+        raise ValueError(f"WEBCHAT_SID_PREFIX must be digits and a dot, e.g. '0.', not {prefix!r}")
+    return prefix
+
+
+def origin_policy(allowed: List[str]) -> Callable[[Optional[str], Dict[str, Any]], bool]:
+    """engine.io's origin check: the assistant's own origin (the page it serves, also behind a proxy that
+    sets X-Forwarded-Proto / -Host), and the embedding sites in `allowed`."""
+    extra = frozenset(allowed)
+
+    def is_allowed(origin: Optional[str], environ: Dict[str, Any]) -> bool:
+        if origin in extra:
+            return True
+        host = environ.get("HTTP_HOST", "")
+        own = {f"{environ.get('wsgi.url_scheme', 'http')}://{host}"}
+        if "HTTP_X_FORWARDED_PROTO" in environ or "HTTP_X_FORWARDED_HOST" in environ:
+            scheme = environ.get("HTTP_X_FORWARDED_PROTO", environ.get("wsgi.url_scheme", "http"))
+            forwarded_host = environ.get("HTTP_X_FORWARDED_HOST", host)
+            own.add(f"{scheme.split(',')[0].strip()}://{forwarded_host.split(',')[0].strip()}")
+        return bool(host) and origin in own
+
+    return is_allowed
 
 
 def check_message(data: Any, session_persistence: bool) -> Tuple[Optional[str], Optional[str]]:
@@ -75,12 +104,17 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(on_new_message)
         sio = self.sio                       # set by SocketIOInput.blueprint
-        # python-engineio: None = same origin only; a list = those origins too (Rasa's default allows all)
-        sio.eio.cors_allowed_origins = self.allowed_origins or None
+        # Rasa's default allows every origin; engine.io's list would replace the same origin, not add to it
+        sio.eio.cors_allowed_origins = origin_policy(self.allowed_origins)
+        prefix = sid_prefix_from_env()
+        if prefix:
+            # behind `make run`'s front (scripts/front.py): the session ids say which server holds them
+            issue = sio.eio.generate_id
+            sio.eio.generate_id = lambda: prefix + issue()
         if several_workers():
-            # long-polling needs every request of a session on the same process; the workers of `make run`
-            # share one port, so only websocket sessions (one connection, one worker) are accepted; the
-            # widget connects by websocket first (WORKERS=1, or a proxy with sticky sessions, for polling)
+            # long-polling needs every request of a session on the same process, and Sanic's workers share
+            # one port: only websocket sessions (one connection, one worker) can work. `make run` runs
+            # single-worker servers behind its front instead; this is for a server started by hand.
             sio.eio.transports = ["websocket"]
 
         @sio.on("session_request", namespace=self.namespace)

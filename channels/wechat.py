@@ -7,8 +7,8 @@ Configuration, from the environment only (never credentials.yml):
   WECHAT_APP_SECRET        empty = passive replies only, else late answers go through the customer-service API
   REDIS_URL                set (scale-out profile): retries deduplicated across replicas, button lists and
                            the access token shared through Redis; unset: in a SQLite file shared by the
-                           workers of this machine (STATE_DB, default rasa_state.db) when
-                           SANIC_WORKERS > 1, else kept in this process
+                           Rasa processes of this machine (STATE_DB, default rasa_state.db) when there
+                           are several (`make run`), else kept in this process
 
 Behaviour:
 - Signatures (signature / msg_signature) are checked in constant time; timestamps must be within ±300 s;
@@ -37,7 +37,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from channels.limits import MAX_MESSAGE_CHARS, check_text, sender_budget, several_workers, state_db
+from channels.limits import MAX_MESSAGE_CHARS, check_text, sender_budget, shares_state, state_db
 from core.render import load_wording, pick_variation
 from server.stores.channel_state import LocalState, RedisState, SQLiteState
 
@@ -109,11 +109,12 @@ def render_messages(messages: List[Dict[str, Any]]) -> Tuple[str, List[str]]:
 
 
 def channel_state() -> LocalState:
-    """Redis when REDIS_URL is set; a SQLite file when this server runs several workers; else memory."""
+    """Redis when REDIS_URL is set; a SQLite file when other processes of this machine serve the same users;
+    else memory."""
     redis_url = os.environ.get("REDIS_URL", "").strip()
     if redis_url:
         return RedisState(redis_url)
-    if several_workers():
+    if shares_state():
         return SQLiteState(state_db())
     return LocalState()
 

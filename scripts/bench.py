@@ -32,12 +32,13 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+import psutil
 import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))          # run as a script from anywhere
-from scripts.cluster import free_port, log
-from scripts.processes import action_server_command, rasa_server_command
+from scripts.cluster import log
+from scripts.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -68,11 +69,11 @@ def env() -> Dict[str, str]:
                 SQLALCHEMY_SILENCE_UBER_WARNING="1")
 
 
-def peak_mb(pid: int) -> List[float]:
+def peak_mb(pid: int, children: bool = True) -> List[float]:
     """Peak resident memory (VmHWM, MB) of a process and of each of its children (Sanic workers)."""
     peaks = []
-    pids = [pid] + [int(p) for p in
-                    subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    pids = [pid] + ([int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                     text=True).stdout.split()] if children else [])
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
@@ -102,25 +103,29 @@ class Bot:
         ep.write_text(yaml.safe_dump(endpoints))
         logs = RESULTS / f"bench_{self.name}"
         t = time.perf_counter()
-        if self.project == ROOT:            # this assistant: started as `make run` starts it
-            actions = action_server_command(aport)
-            server = rasa_server_command(rport, self.model, ep, self.credentials, interface="127.0.0.1", open_api=True)
+        if self.project == ROOT:            # this assistant: `make run`'s own launcher, front included
+            self.procs.append(subprocess.Popen(
+                [sys.executable, str(ROOT / "scripts" / "run.py"), "--model", str(self.model), "--port", str(rport),
+                 "--actions-port", str(aport), "--workers", str(self.workers), "--endpoints", str(ep),
+                 "--credentials", str(self.credentials), "--action-log", f"{logs}_actions.log"],
+                cwd=self.project, env=env(), stdout=open(f"{logs}_server.log", "wb"), stderr=subprocess.STDOUT,
+                start_new_session=True))
         else:                               # the stock bot: stock Rasa's commands
             actions = [RASA, "run", "actions", "--port", str(aport)]
             server = [RASA, "run", "--enable-api", "--port", str(rport), "--interface", "127.0.0.1",
                       "--model", str(self.model), "--endpoints", str(ep), "--credentials", str(self.credentials)]
-        self.procs.append(subprocess.Popen(actions, cwd=self.project, env=env(),
-                                           stdout=open(f"{logs}_actions.log", "wb"), stderr=subprocess.STDOUT,
-                                           start_new_session=True))
-        self.procs.append(subprocess.Popen(server,
-                                           cwd=self.project, env=dict(env(), SANIC_WORKERS=str(self.workers)),
-                                           stdout=open(f"{logs}_server.log", "wb"),
-                                           stderr=subprocess.STDOUT, start_new_session=True))
+            self.procs.append(subprocess.Popen(actions, cwd=self.project, env=env(),
+                                               stdout=open(f"{logs}_actions.log", "wb"), stderr=subprocess.STDOUT,
+                                               start_new_session=True))
+            self.procs.append(subprocess.Popen(server,
+                                               cwd=self.project, env=dict(env(), SANIC_WORKERS=str(self.workers)),
+                                               stdout=open(f"{logs}_server.log", "wb"),
+                                               stderr=subprocess.STDOUT, start_new_session=True))
         self.url = f"http://127.0.0.1:{rport}"
         while time.perf_counter() - t < 600:
             try:
                 loaded = Path(f"{logs}_server.log").read_text(errors="replace").count("Rasa server is up and running")
-                if loaded >= self.workers and requests.get(f"{self.url}/status", timeout=2).ok \
+                if loaded >= self.workers and requests.get(f"{self.url}/", timeout=2).ok \
                         and requests.get(f"http://127.0.0.1:{aport}/health", timeout=2).ok \
                         and self.say(f"ready-{uuid.uuid4().hex[:6]}", self.conversations[0][0]):
                     return time.perf_counter() - t
@@ -150,8 +155,21 @@ class Bot:
 
     def memory(self) -> Dict[str, Any]:
         """The largest process of each server (the target is per process) and every process's peak."""
-        actions, rasa = peak_mb(self.procs[0].pid), peak_mb(self.procs[1].pid)
-        return {"action_server_mb": max(actions), "rasa_server_mb": max(rasa), "rasa_processes_mb": rasa}
+        if len(self.procs) == 1:            # make run's launcher: its servers are below it
+            kinds: Dict[str, List[float]] = {"actions": [], "rasa": [], "front": []}
+            for child in psutil.Process(self.procs[0].pid).children(recursive=True):
+                cmdline = " ".join(child.cmdline())
+                kind = "front" if "front.py" in cmdline else "actions" if " run actions" in cmdline \
+                    else "rasa" if " -m server run" in cmdline else None
+                if kind:
+                    kinds[kind] += peak_mb(child.pid, children=False)
+            actions, rasa, front = kinds["actions"] or [0.0], kinds["rasa"] or [0.0], kinds["front"]
+        else:
+            actions, rasa, front = peak_mb(self.procs[0].pid), peak_mb(self.procs[1].pid), []
+        figures = {"action_server_mb": max(actions), "rasa_server_mb": max(rasa), "rasa_processes_mb": rasa}
+        if front:
+            figures["front_mb"] = max(front)
+        return figures
 
     def stop(self) -> None:
         for p in self.procs:

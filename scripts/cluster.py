@@ -21,7 +21,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,24 +29,24 @@ from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import urlparse
 
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from scripts.processes import (SANIC_STOP_ENV, StopRequested, Supervisor, action_server_command,  # noqa: E402
-                               http_ok, rasa_server_command)
+from scripts.processes import (  # noqa: E402
+    SANIC_STOP_ENV,
+    StopRequested,
+    Supervisor,
+    action_server_command,
+    free_port,
+    http_ok,
+    rasa_server_command,
+)
 
 LOCK_LIFETIME = 10          # s; a replica killed while holding a conversation's lock blocks it at most this long
 
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def find_binary(name: str) -> str:
@@ -195,9 +194,9 @@ http {{
     location /socket.io/ {{
       proxy_pass http://rasa_sticky; proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header Host $http_host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }}
-    location / {{ proxy_pass http://rasa; proxy_set_header Host $host;
+    location / {{ proxy_pass http://rasa; proxy_set_header Host $http_host;
                   proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; }}
   }}
   server {{

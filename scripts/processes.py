@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -53,6 +54,24 @@ def rasa_server_command(port: int, model: Union[str, Path], endpoints: Union[str
     elif open_api:
         cmd += ["--enable-api"]
     return cmd
+
+
+def front_command(port: int, backends: List[str], interface: Optional[str] = None) -> List[str]:
+    """`make run`'s front (scripts/front.py) on the public port, before the Rasa servers `backends`, listed in
+    the order of their WEBCHAT_SID_PREFIX index."""
+    cmd = [str(BIN / "python"), str(Path(__file__).resolve().parent / "front.py"), "--port", str(port)]
+    if interface:
+        cmd += ["--interface", interface]
+    for url in backends:
+        cmd += ["--backend", url]
+    return cmd
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def http_ok(url: str) -> bool:

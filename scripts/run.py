@@ -3,6 +3,11 @@ together.
 
     python scripts/run.py --model models/model-....tar.gz [--port 5005] [--actions-port 5055] [--workers 2]
 
+With one worker, the Rasa server listens on the port itself. With several, that many single-worker Rasa
+servers listen on loopback ports behind one front on the port (scripts/front.py), which keeps each socket.io
+session on the server that holds it: long-polling clients then work, which Sanic's shared-port workers
+cannot offer. The servers share the SQLite stores, the per-sender budget and the WeChat state.
+
 SIGTERM, SIGINT (Ctrl-C) or SIGHUP, to this process or to its whole process group, stops both servers
 within STOP_TIMEOUT seconds and exits 0: the Rasa workers finish the requests they are answering (each
 answer is stored before it is sent), then the action server ends. If either server exits by itself, the
@@ -15,14 +20,24 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Optional
 from urllib.parse import urlparse
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from scripts.processes import (SANIC_STOP_ENV, StopRequested, Supervisor, action_server_command,  # noqa: E402
-                               http_ok, rasa_server_command)
+from scripts.front import sid_prefix  # noqa: E402
+from scripts.processes import (  # noqa: E402
+    SANIC_STOP_ENV,
+    StopRequested,
+    Supervisor,
+    action_server_command,
+    free_port,
+    front_command,
+    http_ok,
+    rasa_server_command,
+)
 
 STOP_TIMEOUT = 12.0             # s, from the stop signal to SIGKILL of whatever still runs
 
@@ -37,12 +52,36 @@ def endpoints_for(path: Path, actions_port: int) -> str:
     return yaml.safe_dump(endpoints, sort_keys=False, allow_unicode=True)
 
 
+def start_assistant(supervisor: Supervisor, port: int, workers: int, model: str, endpoints: str, credentials: Path,
+                    env: dict, interface: Optional[str] = None) -> None:
+    """The Rasa side of `make run` on `port`: one server, or `workers` servers behind the front. Returns when
+    the port answers; the API is on behind RASA_API_TOKEN only."""
+    token = env.get("RASA_API_TOKEN") or None
+    if workers <= 1:
+        supervisor.spawn("assistant", rasa_server_command(port, model, endpoints, credentials, interface=interface,
+                                                          api_token=token),
+                         env=dict(env, SANIC_WORKERS="1"), cwd=ROOT, layer=1)
+        supervisor.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/"), "assistant", 600)
+        return
+    ports = [free_port() for _ in range(workers)]
+    for i, backend_port in enumerate(ports):
+        supervisor.spawn(f"assistant-{i}", rasa_server_command(backend_port, model, endpoints, credentials,
+                                                                interface="127.0.0.1", api_token=token),
+                         env=dict(env, SANIC_WORKERS="1", WEBCHAT_SID_PREFIX=sid_prefix(i),
+                                  ASSISTANT_SERVERS=str(workers)), cwd=ROOT, layer=1)
+    for i, backend_port in enumerate(ports):
+        supervisor.wait_until(lambda p=backend_port: http_ok(f"http://127.0.0.1:{p}/"), f"assistant-{i}", 600)
+    supervisor.spawn("front", front_command(port, [f"http://127.0.0.1:{p}" for p in ports], interface),
+                     env=env, cwd=ROOT, layer=2)
+    supervisor.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/"), "front", 30)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--port", type=int, default=5005)
     ap.add_argument("--actions-port", type=int, default=5055)
-    ap.add_argument("--workers", type=int, default=2, help="Rasa server processes (Sanic workers)")
+    ap.add_argument("--workers", type=int, default=2, help="Rasa servers (several: behind the front)")
     ap.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml")
     ap.add_argument("--credentials", type=Path, default=ROOT / "credentials.yml")
     ap.add_argument("--action-log", type=Path, default=ROOT / "action_server.log")
@@ -62,9 +101,8 @@ def main() -> int:
             supervisor.wait_until(lambda: http_ok(f"http://127.0.0.1:{args.actions_port}/health"), "action server", 60)
             print(f"web chat demo: http://localhost:{args.port}/webhooks/webchat/demo   terminal: make shell",
                   flush=True)
-            cmd = rasa_server_command(args.port, args.model, endpoints.name, args.credentials,
-                                      api_token=os.environ.get("RASA_API_TOKEN"))
-            supervisor.spawn("assistant", cmd, env=dict(env, SANIC_WORKERS=str(args.workers)), cwd=ROOT, layer=1)
+            start_assistant(supervisor, args.port, args.workers, args.model, endpoints.name, args.credentials, env)
+            print(f"the assistant answers on http://localhost:{args.port}", flush=True)
             exited = supervisor.watch()
         except StopRequested:
             exited = None

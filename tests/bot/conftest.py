@@ -9,14 +9,16 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Optional
 
+import psutil
 import pytest
 import requests
 import yaml
+from playwright.sync_api import sync_playwright
 
 from client.rest import Client
-from scripts.cluster import free_port
-from scripts.processes import action_server_command, rasa_server_command
+from scripts.processes import action_server_command, free_port, rasa_server_command
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -140,3 +142,56 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------------------- make run, as a user runs it
+def make(args: list, log: Path, extra_env: dict) -> subprocess.Popen:
+    """`make ARGS` as a user types it, in a process group of its own (what the signal goes to)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log.open("wb") as out:
+        return subprocess.Popen(["make", *args], cwd=ROOT, env=dict(env(), **extra_env), stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def started_by(proc: subprocess.Popen) -> list:
+    """Every process below `proc` (the servers run in sessions of their own, but they descend from it)."""
+    return psutil.Process(proc.pid).children(recursive=True)
+
+
+def kill_all(proc: subprocess.Popen) -> None:
+    """What a failed test leaves running ends with it."""
+    for p in started_by(proc) if proc.poll() is None else []:
+        p.kill()
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+def make_run(tmp_path: Path, workers: int, name: str, extra_env: Optional[dict] = None) -> tuple:
+    """`make run` on free ports and a new database: (process, URL, log)."""
+    port, aport = free_port(), free_port()
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+    # the project's action URL (port 5055) stays: ACTIONS_PORT alone must bring the two servers together
+    endpoints["tracker_store"]["db"] = str(tmp_path / "tracker.db")        # a new database
+    endpoints["lock_store"]["db"] = str(tmp_path / "state.db")
+    (tmp_path / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+    log = ARTIFACTS / f"make_run_{name}.log"
+    proc = make(["run", f"PORT={port}", f"ACTIONS_PORT={aport}", f"WORKERS={workers}",
+                 f"ENDPOINTS={tmp_path / 'endpoints.yml'}"],
+                log, {"STATE_DB": str(tmp_path / "state.db"), **(extra_env or {})})
+    return proc, f"http://127.0.0.1:{port}", log
+
+
+# ------------------------------------------------------------------------------------------- the browser
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: `make browser-deps` installs Debian's chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

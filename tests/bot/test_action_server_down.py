@@ -5,7 +5,7 @@ import uuid
 import yaml
 
 from core.render import load_wording, pick_variation
-from scripts.cluster import free_port
+from scripts.processes import free_port
 
 from .conftest import ARTIFACTS, Bot, start_rasa_server, stop
 

@@ -17,6 +17,7 @@ from scripts.bench import OURS
 from scripts.cluster import Cluster
 
 from .conftest import ARTIFACTS, WECHAT
+from .socketio_clients import WIDGET_SCRIPTS, ask_with_python_socketio, page_server, rasa_webchat_conversation
 from .test_wechat import post_plain, reply_content, text_xml
 
 TOKEN = "scaleout-test-token"
@@ -24,10 +25,17 @@ CONVERSATIONS = OURS                     # the benchmark's realistic bilingual c
 
 
 @pytest.fixture(scope="module")
-def cluster(model, tmp_path_factory):
+def page_origin():
+    with page_server() as origin:
+        yield origin
+
+
+@pytest.fixture(scope="module")
+def cluster(model, tmp_path_factory, page_origin):
     work = tmp_path_factory.mktemp("cluster")
     c = Cluster(work, model, rasa=2, actions=2,
-                extra_env=dict(WECHAT, RASA_API_TOKEN=TOKEN, WEBCHAT_ALLOWED_ORIGINS="https://intranet.example"))
+                extra_env=dict(WECHAT, RASA_API_TOKEN=TOKEN,
+                               WEBCHAT_ALLOWED_ORIGINS=f"https://intranet.example,{page_origin}"))
     try:
         yield c.start()
     finally:
@@ -152,3 +160,17 @@ def test_killing_a_replica_mid_load_loses_and_duplicates_nothing(cluster):
     assert cluster.procs["rasa-1"].poll() is not None                    # the replica really died
     assert retries[0] > 0                                                # and requests in flight on it were retried
     assert not lost and not duplicated and not unanswered
+
+
+@pytest.mark.parametrize("transports, ends_on, language", [(None, "websocket", "en"), (["polling"], "polling", "zh")],
+                         ids=["default: polling, then the upgrade", "polling only"])
+def test_python_socketio_client_gets_answers_through_the_load_balancer(cluster, transports, ends_on, language):
+    script = WIDGET_SCRIPTS[language]
+    got = ask_with_python_socketio(cluster.url, [script["ask"], "/inform{\"product\":\"m365\"}", script["country"]],
+                                   language, transports)
+    assert got["transport"] == ends_on
+    assert script["number"] in got["answers"][2]
+
+
+def test_rasa_webchat_from_npm_works_through_the_load_balancer(browser, cluster, page_origin):
+    rasa_webchat_conversation(browser, page_origin, cluster.url, "en", "scaleout")

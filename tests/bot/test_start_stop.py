@@ -19,12 +19,12 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
-import yaml
 
 from scripts.cluster import start_postgres
 from scripts.processes import Supervisor
 
-from .conftest import ARTIFACTS, ROOT, env, free_port, wait_for_log, wait_for_workers, wait_up
+from .conftest import (ARTIFACTS, ROOT, free_port, kill_all, make, make_run, started_by,
+                       wait_for_log, wait_for_workers, wait_up)
 
 STOP_BOUND = 15.0
 CONVERSATIONS = 10
@@ -32,19 +32,6 @@ QUESTIONS = ["UK number for Office 365", "世纪互联的 Office 365 热线", "W
              "What is Sev B for 21Vianet Office 365?", "Dynamics 365 严重级别 C 是什么意思", "is D365 support 24/7?"]
 # what counts as an error message in the output of a start and a stop
 ERROR_LINE = re.compile(r"\bERROR\b|Traceback|Segmentation fault|make: \*\*\*|Exception in|Task exception", re.I)
-
-
-def make(args: list, log: Path, extra_env: dict) -> subprocess.Popen:
-    """`make ARGS` as a user types it, in a process group of its own (what the signal goes to)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    with log.open("wb") as out:
-        return subprocess.Popen(["make", *args], cwd=ROOT, env=dict(env(), **extra_env), stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-
-
-def started_by(proc: subprocess.Popen) -> list:
-    """Every process below `proc` (the servers run in sessions of their own, but they descend from it)."""
-    return psutil.Process(proc.pid).children(recursive=True)
 
 
 def stop(proc: subprocess.Popen, sig: int) -> tuple:
@@ -62,15 +49,6 @@ def stop(proc: subprocess.Popen, sig: int) -> tuple:
     print(f"{sig.name} to `make {' '.join(proc.args[1:2])}`: {len(procs)} processes ended in {seconds:.1f} s, "
           f"status {status}")
     return status, seconds, [" ".join(p.cmdline()[:4]) for p in alive if p.is_running()]
-
-
-def kill_all(proc: subprocess.Popen) -> None:
-    """What a failed test leaves running ends with it."""
-    for p in started_by(proc) if proc.poll() is None else []:
-        p.kill()
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
 
 
 class Load:
@@ -137,20 +115,6 @@ def sqlite_events(db: Path):
             return [json.loads(d)
                     for (d,) in c.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
     return events_of
-
-
-def make_run(tmp_path: Path, workers: int, name: str) -> tuple:
-    port, aport = free_port(), free_port()
-    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
-    # the project's action URL (port 5055) stays: ACTIONS_PORT alone must bring the two servers together
-    endpoints["tracker_store"]["db"] = str(tmp_path / "tracker.db")        # a new database
-    endpoints["lock_store"]["db"] = str(tmp_path / "state.db")
-    (tmp_path / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
-    log = ARTIFACTS / f"make_run_{name}.log"
-    proc = make(["run", f"PORT={port}", f"ACTIONS_PORT={aport}", f"WORKERS={workers}",
-                 f"ENDPOINTS={tmp_path / 'endpoints.yml'}"],
-                log, {"STATE_DB": str(tmp_path / "state.db")})
-    return proc, f"http://127.0.0.1:{port}", log
 
 
 def test_make_run_starts_the_assistant(model, tmp_path):

@@ -80,15 +80,18 @@ def test_only_payloads_we_offer_are_read_as_intents(raw, expected):
     assert check_text(raw)[0] == expected
 
 
-def test_workers_share_each_senders_budget(tmp_path, monkeypatch):
-    """Two workers (two budgets on one STATE_DB file) give a sender one budget between them, not one each."""
+@pytest.mark.parametrize("several", ["SANIC_WORKERS", "ASSISTANT_SERVERS"],
+                         ids=["workers of one server", "servers behind make run's front"])
+def test_workers_share_each_senders_budget(tmp_path, monkeypatch, several):
+    """Two processes (two budgets on one STATE_DB file) give a sender one budget between them, not one each."""
     from channels.limits import sender_budget
     from server.stores.sender_budget import SenderBudget, SharedSenderBudget
 
     monkeypatch.setenv("STATE_DB", str(tmp_path / "state.db"))
     monkeypatch.setenv("SANIC_WORKERS", "1")
+    monkeypatch.setenv("ASSISTANT_SERVERS", "1")
     assert type(sender_budget()) is SenderBudget
-    monkeypatch.setenv("SANIC_WORKERS", "2")
+    monkeypatch.setenv(several, "2")
     a, b = sender_budget(), sender_budget()
     assert isinstance(a, SharedSenderBudget)
     a.burst = b.burst = 5

@@ -100,7 +100,9 @@ def test_redis_state_falls_back_to_memory_when_redis_is_down():
     assert asyncio.run(run()) == (True, False, ("answer", []), ["/a"])
 
 
-def test_workers_on_one_machine_share_wechat_state_through_sqlite(tmp_path, monkeypatch):
+@pytest.mark.parametrize("several", ["SANIC_WORKERS", "ASSISTANT_SERVERS"],
+                         ids=["workers of one server", "servers behind make run's front"])
+def test_workers_on_one_machine_share_wechat_state_through_sqlite(tmp_path, monkeypatch, several):
     """With several Sanic workers and no Redis, a WeChat retry that reaches the other worker joins the first
     worker's turn (one claim, the same answer) and numbered buttons follow the user across workers."""
     from channels.wechat import channel_state
@@ -109,8 +111,9 @@ def test_workers_on_one_machine_share_wechat_state_through_sqlite(tmp_path, monk
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("STATE_DB", str(tmp_path / "state.db"))
     monkeypatch.setenv("SANIC_WORKERS", "1")
+    monkeypatch.setenv("ASSISTANT_SERVERS", "1")
     assert type(channel_state()) is LocalState
-    monkeypatch.setenv("SANIC_WORKERS", "2")
+    monkeypatch.setenv(several, "2")
 
     async def run():
         a, b = channel_state(), channel_state()                    # two workers
