@@ -22,7 +22,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from core.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked,
+from core.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked, asks_for_more,
                               answered_by_general_notes, asks_if_same, asks_languages_apart, fact_compared,
                               is_value_follow_up, merge_dims, notes_answering, notes_for_every_candidate,
                               product_of_notes, query_of, to_ask, topic_for, topic_with_an_answer, values_named_twice)
@@ -88,7 +88,17 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    dispatcher.utter_message(response=reply.response, buttons=reply.buttons or None, **reply.variables)
+    variables = dict(reply.variables, held_back=True) if reply.more else reply.variables
+    dispatcher.utter_message(response=reply.response, buttons=reply.buttons or None, **variables)
+
+
+def offer_more(dispatcher: CollectingDispatcher, since: int, r: Renderer) -> None:
+    """One "More details" button under the turn's last message, when an answer of the turn held details back
+    and that message offers no buttons of its own. Its title is also what it sends (core.dialogue)."""
+    messages = dispatcher.messages[since:]
+    if messages and any(m.get("held_back") for m in messages) and not messages[-1].get("buttons"):
+        title = r.t("button_more")
+        messages[-1]["buttons"] = [{"title": title, "payload": title}]
 
 
 class SafeAction(Action, ABC):
@@ -122,8 +132,13 @@ class State:
     text: str = ""                     # the user's message this turn (notes are matched to its words)
 
     @property
+    def detail(self) -> bool:
+        """The user asked for the whole answer ("more details", "详细"): notes and sources are not held back."""
+        return asks_for_more(self.text)
+
+    @property
     def renderer(self) -> Renderer:
-        return Renderer(self.route.facts, self.lang, self.now)
+        return Renderer(self.route.facts, self.lang, self.now, detail=self.detail, question=self.text)
 
     def with_values(self, **values: Optional[str]) -> "State":
         """The same turn with some values changed, routed afresh."""
@@ -354,6 +369,7 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     ("US and UK numbers", "Sev A vs Sev C"), when each can be answered. Returns the other parts that wait
     for a value (the caller asks for it)."""
     text = message.get("text")
+    since = len(dispatcher.messages)
     extras = also_asked(text, state.topic)
     if asks_languages_apart(text, message.get("entities") or [], state.topic):
         extras.append("languages")            # "D365 hours in Paris? can they speak French?"
@@ -390,6 +406,7 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
             send(dispatcher, Reply("utter_same_for_both", {"values": named, "fact": facts[0]}))
         else:
             send(dispatcher, Reply("utter_not_the_same", {"values": named}))
+    offer_more(dispatcher, since, state.renderer)
     return waiting
 
 
@@ -504,5 +521,7 @@ class ActionSwitchLanguage(SafeAction):
             return events
         if to_ask(topic, state.route, state.dims, bool(tracker.get_slot("problem"))):
             return events
+        since = len(dispatcher.messages)
         answer(dispatcher, state, tracker.slots)
+        offer_more(dispatcher, since, state.renderer)
         return events

@@ -192,6 +192,29 @@ _SAME = re.compile(r"\b(same|identical|different|differ|differs|difference)\b|�
                    r"|^\W*(is|are|do|does|can|will)\b.{0,80}\bboth\b|两个都|两者都|都是.{0,12}吗", re.IGNORECASE)
 
 
+# Asking for more of the answer in hand ("能举个例子吗", "can you elaborate?", the "More details" button): the
+# same question again, answered in full (notes, every source, every line's hours).
+_MORE = re.compile(r"\b(examples?|for instance|more details?|in detail|full details?|elaborate|tell me more"
+                   r"|more info(?:rmation)?|the full answer|show more)\b"
+                   r"|例子|举例|举个例|详细|具体点|具体一点|展开说|展开|更多信息|更多内容|更多|完整", re.IGNORECASE)
+# What may stand around such a request when it is all the message says ("more details please", "请给我详细信息").
+_AROUND_MORE = re.compile(r"\b(please|pls|can|could|would|you|i|we|want|need|like|to|see|get|show|give|tell|me|us"
+                          r"|the|some|a|bit|little|more|details?|info|information|on|about|that|this|it|ok|okay"
+                          r"|yes|sure|and)\b|请|给我|给|看看|看|说说|一下|些|信息|内容|吗|呢|吧|的|我|要|想|再|[\W_]",
+                          re.IGNORECASE)
+
+
+def asks_for_more(text: Optional[str]) -> bool:
+    """The message asks for the details of an answer (its notes, sources, every hours line)."""
+    return bool(text) and (bool(_MORE.search(text)) or normalize(text).strip(" .!?。！？") in ("more", "更多"))
+
+
+def only_asks_for_more(text: Optional[str]) -> bool:
+    """All the message says is "more details" (a word of the button or typed): the question in hand,
+    in full, whatever the classifier read into so few words."""
+    return asks_for_more(text) and not _AROUND_MORE.sub("", _MORE.sub("", normalize(text or ""))).strip()
+
+
 def asks_if_same(text: Optional[str]) -> bool:
     """Whether a question about two values asks if the answer is the same ("美国和加拿大的电话是同一个吗")."""
     return bool(text and _SAME.search(text))

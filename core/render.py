@@ -23,10 +23,15 @@ from core.routing.router import HoursAnswer, ResponseAnswer
 from core.routing.schedule import LineStatus
 from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
-from core.topics import NOTE_TOPICS
+from core.routing.note_search import note_index
+from core.topics import NOTE_TOPICS, without_part_cues
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
+SHORT_NOTES_ANSWER = 3       # notes a short notes answer gives besides those the question asks for
+# A note the question's own words ask for ("what will they ask for if I call from my mobile?") is part of
+# the short answer: its BM25 score without the words that ask for a part, absolute and against the best.
+ASKED_NOTE_SCORE, ASKED_NOTE_RATIO = 4.0, 0.5
 _UTC_KEYS = {"UTC", "ETC/UTC", "ETC/UCT", "UCT", "ETC/GMT", "GMT", "ETC/ZULU", "ZULU", "ETC/UNIVERSAL", "UNIVERSAL"}
 
 
@@ -68,12 +73,41 @@ class Reply:
     response: str
     variables: Dict[str, Any] = field(default_factory=dict)
     buttons: List[Dict[str, str]] = field(default_factory=list)
+    more: bool = False               # a short answer that held details back: they come on request
 
 
 class Renderer:
-    def __init__(self, facts: Facts, lang: str, now: datetime):
-        self.facts, self.lang, self.now = facts, lang, now
+    """Answers from routes. Short by default: the asked fact leads (a one-row answer says it in its first
+    line), then one short source line; notes, further sources and the hours of each line are held back until
+    the user asks for more (`detail`), and `held_back` says whether this answer held anything back."""
+
+    def __init__(self, facts: Facts, lang: str, now: datetime, detail: bool = False, question: str = ""):
+        self.facts, self.lang, self.now, self.detail = facts, lang, now, detail
+        self.question = question           # the user's words: the notes they ask for stay in a short answer
         self.responses, self.fragments = load_wording()
+        self.held_back = False
+
+    def asked(self, notes: Sequence[Note]) -> List[Note]:
+        """The notes the question's words ask for, best first."""
+        text = without_part_cues(self.question) if self.question else ""
+        hits = note_index(self.facts).search(text, notes) if text.strip() else []
+        if not hits:
+            return []
+        bar = max(ASKED_NOTE_SCORE, ASKED_NOTE_RATIO * hits[0].score)
+        return [h.note for h in hits if h.score >= bar]
+
+    def finish(self, reply: Reply) -> Reply:
+        """The reply, marked when it held details back (the caller offers them)."""
+        reply.more = self.held_back
+        return reply
+
+    def body(self, lines: Sequence[str]) -> str:
+        """The lines under an answer's heading. One row (with its own sub-lines) is said on the heading's
+        line, so the fact leads; several rows each take a line."""
+        rows = [i for i, line in enumerate(lines) if line.startswith("• ")]
+        if rows == [0]:
+            return self.t("lead_sep") + "\n".join([lines[0][2:]] + list(lines[1:]))
+        return "\n" + "\n".join(lines)
 
     # ------------------------------------------------------------------------------------ templates
     def t(self, fragment: str, **variables: Any) -> str:
@@ -184,14 +218,29 @@ class Renderer:
                 continue
             seen.add(key)
             title = doc.title_zh if self.lang == "zh" else doc.title
+            if not self.detail:
+                if out:
+                    self.held_back = True
+                    break
+                out.append(self.t("source_item_short", title=title, date=doc.date.isoformat()))
+                continue
             out.append(self.t("source_item", title=title, date=doc.date.isoformat(),
                               section=self.facts.section_title(s, self.lang)))
             if len(out) == 2:
                 break
         return self.t("source", sources=self.t("clause_sep").join(out)) if out else ""
 
-    def notes(self, notes: Iterable[Note], conflicts=()) -> str:
+    def notes(self, notes: Iterable[Note], conflicts=(), kept: Sequence[str] = ()) -> str:
+        """The notes of an answer and the documented conflicts behind it (always: they say why the answer is
+        what it is). A short answer keeps only the notes the question asks for and those in `kept` (a note
+        that states a fact of a row, such as another number)."""
         out, seen = [], set()
+        notes = list(notes)
+        if not self.detail and notes:
+            asked = {n.id for n in self.asked(notes)}
+            short = [n for n in notes if n.id in asked or n.id in kept]
+            self.held_back = self.held_back or len(short) < len(notes)
+            notes = short
         for n in notes:
             if n.id in seen:
                 continue
@@ -270,20 +319,30 @@ class Renderer:
             alt = self.t("alt_number", number=row.alternative) if row.alternative and not row.alternative_note else ""
             lines.append(self.t("phone_line", number=row.number, label=self.t("label", label=label) if label else "",
                                 alt=alt))
+            shown = 0
             for hid in row.hours:
                 h = next((a for a in route.hours.rows if a.hours.id == hid), None)
                 if h is None:
                     continue
+                if not self.detail and (shown or (route.query.support_type and route.query.support_type
+                                                  not in (h.hours.applies.get("support_type") or ()))):
+                    self.held_back = True           # a short answer: the hours of the support asked, or the first
+                    continue
+                shown += 1
                 support = self.join(self.name("support_type", v)
                                     for v in sorted(h.hours.applies.get("support_type") or ()))
                 lines.append(self.t("hours_of_line", support=support, text=h.hours.text.get(self.lang),
                                     status=self.status(h.status, self.business_regions())))
         said = {row.note for row in part.rows if isinstance(row, NoPhone)}          # already a line of its own
         notes = [n for n in self.row_notes(route, part.rows) if "phone" in n.topics and n.id not in said]
-        variables = {"subject": self.subject(route), "lines": "\n".join(lines),
-                     "notes": self.notes(notes, self.conflicts_of(route, part.rows)), "numbers": numbers,
+        # another number, and what a call costs, are part of which number to call: never held back
+        alternatives = [r.alternative_note for r in part.rows if isinstance(r, Phone) and r.alternative_note] + \
+            [n.id for n in notes if "charges" in n.topics]
+        variables = {"subject": self.subject(route), "lines": self.body(lines),
+                     "notes": self.notes(notes, self.conflicts_of(route, part.rows), kept=alternatives),
+                     "numbers": numbers,
                      "source": self.sources(s for r in part.rows for s in r.sources)}
-        return Reply("utter_answer_phone", variables)
+        return self.finish(Reply("utter_answer_phone", variables))
 
     def hours(self, route: Route) -> Reply:
         part = route.hours
@@ -301,9 +360,10 @@ class Renderer:
         notes = [n for n in self.row_notes(route, part.rows)] + list(route.notes_for("24x7"))[:1]
         sources = [s for a in part.rows for s in a.hours.sources] + \
                   [a.business_hours.source for a in part.rows if a.business_hours is not None]
-        return Reply("utter_answer_hours", {"subject": self.subject(route), "lines": "\n".join(lines),
-                                            "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
-                                            "source": self.sources(sources), "hours": [a.hours.id for a in part.rows]})
+        return self.finish(Reply("utter_answer_hours", {
+            "subject": self.subject(route), "lines": self.body(lines),
+            "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
+            "source": self.sources(sources), "hours": [a.hours.id for a in part.rows]}))
 
     def portal(self, route: Route) -> Reply:
         part = route.portal
@@ -318,10 +378,11 @@ class Renderer:
         numbers = [r.number for r in route.phone.rows if isinstance(r, Phone)]
         extra = self.t("or_call", number=numbers[0]) if len(set(numbers)) == 1 and route.phone.missing is None else ""
         notes = list(route.notes_for("portal"))
-        return Reply("utter_answer_portal", {"subject": self.subject(route), "lines": "\n".join(lines) + extra,
-                                             "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
-                                             "source": self.sources(s for p in part.rows for s in p.sources),
-                                             "urls": [p.url for p in part.rows if p.url]})
+        return self.finish(Reply("utter_answer_portal", {
+            "subject": self.subject(route), "lines": self.body(lines) + extra, "rows": "\n".join(lines) + extra,
+            "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
+            "source": self.sources(s for p in part.rows for s in p.sources),
+            "urls": [p.url for p in part.rows if p.url]}))
 
     def response(self, route: Route) -> Reply:
         part = route.response
@@ -345,10 +406,11 @@ class Renderer:
                                 text=self.with_status(text, due)))
         notes = [n for n in self.row_notes(route, part.rows) if "response" in n.topics or "severity" in n.topics]
         notes += list(route.notes_for("response"))
-        return Reply("utter_answer_response", {"subject": self.subject(route), "lines": "\n".join(lines),
-                                               "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
-                                               "source": self.sources(s for a in part.rows for s in a.response.sources),
-                                               "responses": [a.response.id for a in part.rows]})
+        return self.finish(Reply("utter_answer_response", {
+            "subject": self.subject(route), "lines": self.body(lines),
+            "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
+            "source": self.sources(s for a in part.rows for s in a.response.sources),
+            "responses": [a.response.id for a in part.rows]}))
 
     def severity(self, route: Route) -> Reply:
         part = route.severity
@@ -367,10 +429,12 @@ class Renderer:
                 lines.append(self.t("level", label=lv.label.get(self.lang), definition=lv.definition.get(self.lang),
                                     examples=examples))
         notes = [self.facts.notes[n] for s in part.rows for n in s.notes]
-        return Reply("utter_answer_severity", {"subject": self.subject(route), "lines": "\n".join(lines),
-                                               "notes": self.notes(notes),
-                                               "source": self.sources(s for x in part.rows for s in x.sources),
-                                               "schemes": [s.id for s in part.rows]})
+        # a level asked by name, or for one kind of support, comes with its scheme's conditions (who may use
+        # Severity A, the highest level for billing): they are part of what the level means there
+        conditions = [n.id for n in notes] if route.query.severity or route.query.support_type else []
+        return self.finish(Reply("utter_answer_severity", {
+            "subject": self.subject(route), "lines": self.body(lines), "notes": self.notes(notes, kept=conditions),
+            "source": self.sources(s for x in part.rows for s in x.sources), "schemes": [s.id for s in part.rows]}))
 
     def languages(self, route: Route) -> Reply:
         lines, sources = [], []
@@ -390,8 +454,8 @@ class Renderer:
                     sources += list(h.hours.sources)
         if not lines:
             return self.no_fact(route, "languages")
-        return Reply("utter_answer_languages", {"subject": self.subject(route), "lines": "\n".join(lines),
-                                                "notes": "", "source": self.sources(sources)})
+        return self.finish(Reply("utter_answer_languages", {"subject": self.subject(route), "lines": self.body(lines),
+                                                            "notes": "", "source": self.sources(sources)}))
 
     def from_notes(self, route: Route, topic: str, response: str, topics: Sequence[str],
                    notes: Optional[Sequence[Note]] = None, lead: Optional[str] = None) -> Reply:
@@ -403,21 +467,25 @@ class Renderer:
         if lead == "portal":
             portal = self.portal(route)
             if portal.response == "utter_answer_portal":
-                lines.append(portal.variables["lines"])
+                lines += portal.variables["rows"].split("\n")
                 sources += [s for p in route.portal.rows for s in p.sources]
         if not notes and not lines and "general" not in topics:
             return self.no_fact(route, topic)
+        if not self.detail and len(notes) > SHORT_NOTES_ANSWER:
+            asked = {n.id for n in self.asked(notes)}
+            short = [n for k, n in enumerate(notes) if k < SHORT_NOTES_ANSWER or n.id in asked]
+            self.held_back, notes = len(short) < len(notes), short
         for n in notes:
             lines.append(self.t("row", label="", text=self.note_text(n)))
         sources += [s for n in notes for s in n.sources]
         # "notes": the part responses this can stand in for (no_fact) have a notes line; it is said above
-        return Reply(response, {"subject": self.subject(route), "lines": "\n".join(lines), "notes": "",
-                                "source": self.sources(sources), "notes_used": [n.id for n in notes]})
+        return self.finish(Reply(response, {"subject": self.subject(route), "lines": self.body(lines), "notes": "",
+                                            "source": self.sources(sources), "notes_used": [n.id for n in notes]}))
 
     def filing(self, route: Route) -> str:
         """Where to open the request: the portal lines, and the one number to call when there is one."""
         portal = self.portal(route)
-        lines = portal.variables.get("lines", "") if portal.response == "utter_answer_portal" else ""
+        lines = portal.variables.get("rows", "") if portal.response == "utter_answer_portal" else ""
         phones = [r.number for r in route.phone.rows if isinstance(r, Phone)]
         if phones and route.phone.missing is None and len(set(phones)) == 1 and phones[0] not in lines:
             lines += self.t("or_call", number=phones[0])

@@ -251,9 +251,10 @@ for _t in NOTE_TOPICS.values():
         TOPIC_OF_NOTE.setdefault(_nt, _t.name)
 PART_TOPICS = tuple(t.name for t in TOPICS if t.answer == "part")
 MENU = tuple(t for t in TOPICS if t.menu)
-# Note topics the renderer adds to other answers: to a part's rows, the hand-off, or every answer (general).
+# Note topics the renderer adds to other answers: to a part's rows, the hand-off, or every answer (general);
+# "charges" (what a call costs) stays in a short phone answer.
 ATTACHED_NOTE_TOPICS = ("phone", "portal", "response", "severity", "24x7", "contact", "contact_sev_a",
-                        "handoff", "general")
+                        "handoff", "general", "charges")
 
 
 def asks_definition(text: Optional[str]) -> bool:

@@ -7,8 +7,13 @@ the memory of one process. Sanic's workers share one port and the kernel spreads
 polling session fell apart there. Instead, `make run` starts one single-worker Rasa server per CPU on loopback
 ports; each stamps its index on the engine.io session ids it issues (`WEBCHAT_SID_PREFIX`, see
 channels/webchat.py), and this front sends a request that names a session (`?sid=`) to the server whose index
-the id carries, and every other request round-robin. It keeps no table of sessions, so nothing grows, expires
-or is lost when it restarts.
+the id carries. It keeps no table of sessions, so nothing grows, expires or is lost when it restarts.
+
+Every other request goes where its client connection's first request went, new connections in turn: as
+Sanic's workers did, a client that keeps its connection (a chat client, WeChat, a load balancer) stays on one
+server, whose tracker cache then holds its conversations; spreading one conversation's requests over the
+servers made every read a cache miss and halved the throughput (docs/performance.md). The connections are
+remembered by the client's address and port, at most MAX_CONNECTIONS of them, the oldest forgotten first.
 
     python scripts/front.py --port 5005 --backend http://127.0.0.1:41001 --backend http://127.0.0.1:41002
 
@@ -22,6 +27,7 @@ import asyncio
 import itertools
 import logging
 import sys
+from collections import OrderedDict
 from typing import List, Optional
 
 import aiohttp
@@ -37,6 +43,7 @@ MAX_BODY = 1 << 20               # bytes; the channels refuse far smaller messag
 MAX_WS_MESSAGE = 1 << 20
 SHUTDOWN_TIMEOUT = 4.0           # s; inside the launcher's stop timeout, before the Rasa servers stop
 READ_TIMEOUT = 90.0              # s; above engine.io's long-poll wait (ping interval 25 s + timeout 20 s)
+MAX_CONNECTIONS = 10000          # client connections whose server is remembered
 # RFC 9110 section 7.6.1, plus what the proxy recomputes itself
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                         "trailers", "transfer-encoding", "upgrade", "content-length", "host"})
@@ -74,6 +81,7 @@ class Front:
             raise ValueError("the front needs at least one backend")
         self.backends = [b.rstrip("/") for b in backends]
         self._turn = itertools.count()
+        self._connections: "OrderedDict[object, int]" = OrderedDict()
         self.sockets: "set[web.WebSocketResponse]" = set()
         self.session: Optional[aiohttp.ClientSession] = None
 
@@ -81,8 +89,21 @@ class Front:
         sid = request.query.get("sid") if request.path.startswith(SOCKETIO_PATH) else None
         index = owner_of(sid, len(self.backends)) if sid else None
         if index is None:
-            index = next(self._turn) % len(self.backends)
+            index = self._of_connection(request.transport.get_extra_info("peername") if request.transport else None)
         return self.backends[index]
+
+    def _of_connection(self, peer: object) -> int:
+        """The server of this client connection; a new one gets the next server in turn."""
+        if peer is None:
+            return next(self._turn) % len(self.backends)
+        index = self._connections.get(peer)
+        if index is None:
+            index = self._connections[peer] = next(self._turn) % len(self.backends)
+            if len(self._connections) > MAX_CONNECTIONS:
+                self._connections.popitem(last=False)
+        else:
+            self._connections.move_to_end(peer)
+        return index
 
     # ------------------------------------------------------------------------------------------- the app
     def app(self) -> web.Application:

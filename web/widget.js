@@ -152,8 +152,16 @@
   function render(msg) {
     var row = el("div", "sc-msg sc-" + msg.from);
     row.setAttribute("lang", LANG_TAG[languageOf(msg)] || "en");
-    var bubble = el("div", "sc-bubble");
-    appendRich(bubble, String(msg.text || ""));
+    var bubble = el("div", "sc-bubble"), text = String(msg.text || "");
+    var cut = msg.from === "bot" ? text.indexOf("\n") : -1;
+    if (cut > 0) {                          // an answer's first line holds the asked fact: shown as its lead
+      var lead = el("span", "sc-lead");
+      appendRich(lead, text.slice(0, cut));
+      bubble.appendChild(lead);
+      appendRich(bubble, text.slice(cut));
+    } else {
+      appendRich(bubble, text);
+    }
     row.appendChild(bubble);
     if (msg.buttons && msg.buttons.length) {
       var bar = el("div", "sc-buttons");

@@ -23,7 +23,8 @@ that asks for a number, hours, a portal or a response time (the topic registry's
 - a problem that names a support language asks about languages; one whose question a note answers
   clearly ("will 21Vianet troubleshoot our office network?") asks that note's question;
 - with nothing named, words that ask a notes question ("I'm not an admin") ask it, and asking for more
-  ("能举个例子吗") asks the question in hand again.
+  ("能举个例子吗") asks the question in hand again; so does a message that only asks for more ("more
+  details", the button under a short answer), whatever the classifier read.
 
 Runs after the FallbackClassifier; the original reading stays in the ranking.
 """
@@ -42,7 +43,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from core.routing.model import DIMS
 from core.routing.vocab import is_negated, normalize
-from core.dialogue import closer_notes_topic, is_value_follow_up, note_topic_asked
+from core.dialogue import (asks_for_more, closer_notes_topic, is_value_follow_up, note_topic_asked,
+                           only_asks_for_more)
 from core.routing.triage import triage
 from core.topics import (BY_INTENT, BY_NAME, asked_parts, asks_for_person, asks_question, note_topic_cued,
                             parts_asked_plainly)
@@ -62,9 +64,6 @@ QUESTIONS = frozenset(BY_INTENT) | {PROBLEM}
 PERSON_MISREAD = (BOT_CHALLENGE, PROBLEM, "ask_languages", "inform", FALLBACK)
 # Words of a question about support languages that name no language ("which languages", "用什么语言").
 _LANGUAGE_WORDS = re.compile(r"\blanguages?\b|\bspeak|\bspoken\b|语言|语种|说.{0,2}话|讲.{0,2}话", re.IGNORECASE)
-# Asking for more of the answer in hand ("能举个例子吗", "can you elaborate?"): the same question again.
-_MORE = re.compile(r"\b(examples?|for instance|more details?|elaborate|tell me more|more info)\b"
-                   r"|例子|举例|举个例|详细|具体点|具体一点|展开说", re.IGNORECASE)
 # A message that names a routing value is about this domain, so under a fallback the classifier's best guess
 # counts from a lower confidence, when it stands clear of the next one.
 IN_DOMAIN_CONFIDENCE = 0.25
@@ -92,6 +91,8 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
     plain = [e for e in entities if e.get("role") != NEGATED and not is_negated(text, e.get("start", 0))]
     named = {e.get("entity") for e in plain}
     values = {e["entity"]: e.get("value") for e in plain if e.get("entity") in DIMS}
+    if not named and only_asks_for_more(text):
+        return "inform"                             # "more details" (the button): the question in hand, in full
     request = next((e for e in plain if e.get("entity") == REPLY_LANGUAGE), None)
     if request and intent in (FALLBACK, LANGUAGES):
         # "中文再说一遍" is a switch; "ok back to English now - and Canada?" is a switch and the words after it
@@ -138,7 +139,7 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
         cued = note_topic_cued(text) if asks_question(text) else None
         if cued:                                    # "I'm not an admin - how do I get support?"
             return BY_NAME[cued].intent
-        if _MORE.search(text):
+        if asks_for_more(text):
             return "inform"                         # "能举个例子吗": the question in hand, again
     # "i want a human", "我要人工客服，美国 Microsoft 365": the hotline, whatever else the words look like
     if intent in PERSON_MISREAD and asks_for_person(text) and not (intent == "ask_languages" and "language" in named):

@@ -47,6 +47,23 @@ def test_answer_phone_in_both_languages(text, lang):
     assert slot(events, "language") == lang
 
 
+@pytest.mark.parametrize("lang, more", [("en", "More details"), ("zh", "详细信息")])
+def test_a_short_answer_offers_its_details_once_and_gives_them_on_request(lang, more):
+    """The number and the first line's hours, then one button; its title is what it sends, and that
+    message gives the same answer with its notes and full sources."""
+    ask = "UK number and hours for O365" if lang == "en" else "英国 O365 的电话和时间"
+    dims = dict(topic="phone", product="m365", country="uk")
+    msgs, _ = answer(tracker(ask, "ask_phone", [("product", "m365"), ("country", "uk")], **dims))
+    offered = [b for m in msgs for b in m.get("buttons") or []]
+    assert offered == [{"title": more, "payload": more}] and msgs[-1]["buttons"] == offered
+    note = "注意" if lang == "zh" else "Note:"
+    assert not any(note in (m.get("notes") or "") for m in msgs)
+    full, _ = answer(tracker(more, "inform", **dims))
+    assert full[0]["response"] == "utter_answer_phone" and full[0]["numbers"] == ["0800 032 6417"]
+    assert note in full[0]["notes"] and not any(m.get("buttons") for m in full)
+    assert len(full[0]["source"]) > len(msgs[0]["source"])
+
+
 def test_answer_hours_billing_21vianet_dynamics():
     msgs, _ = answer(tracker("billing hours D365 Sales 21V", "ask_hours", topic="hours", product="d365_ce",
                                           cloud="china_21v", support_type="billing"))

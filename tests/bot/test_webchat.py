@@ -30,7 +30,21 @@ def test_ask_in_english_with_clickable_phone_link(page):
     expect(last_bot(page)).to_contain_text("0800 032 6417", timeout=20000)
     link = page.locator(".sc-bot a.sc-link[href='tel:08000326417']")
     expect(link.first).to_be_visible()
+    # the answer's first line, with the number, is its lead: shown in bold
+    lead = page.locator(".sc-bot .sc-bubble").last.locator(".sc-lead")
+    expect(lead).to_contain_text("0800 032 6417")
+    assert lead.evaluate("e => getComputedStyle(e).fontWeight") in ("600", "700")
     page.screenshot(path=str(ARTIFACTS / "webchat_en.png"))
+
+
+def test_more_details_under_a_short_answer_gives_the_notes(page):
+    ask(page, "UK number for Office 365")
+    more = page.locator(".sc-button", has_text="More details").last
+    expect(more).to_be_visible(timeout=20000)
+    short = last_bot(page).inner_text()
+    more.click()
+    expect(last_bot(page)).to_contain_text("Note:", timeout=20000)
+    assert "0800 032 6417" in last_bot(page).inner_text() and len(last_bot(page).inner_text()) > len(short)
 
 
 def test_ask_in_chinese_after_switching_the_ui(page):

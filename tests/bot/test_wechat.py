@@ -64,6 +64,18 @@ def test_plaintext_round_trip_in_chinese(bot):
     assert "400-089-0365" in content and "支持电话" in content
 
 
+def test_a_one_fact_answer_leads_with_its_fact_fits_one_message_and_its_details_come_as_a_number(bot):
+    """WeChat shows one passive reply of at most 2048 bytes: the short answer fits, its first line holds the
+    number, and "More details" is a numbered option whose number gives the notes."""
+    user = openid()
+    content = reply_content(post_plain(bot, text_xml("世纪互联的 Office 365 热线是多少", user)))
+    assert len(content.encode("utf-8")) <= 2048
+    assert "400-089-0365" in content.splitlines()[0]
+    option = next(ln for ln in content.splitlines() if ln.endswith(". 详细信息"))
+    details = reply_content(post_plain(bot, text_xml(option.split(".")[0], user)))
+    assert "400-089-0365" in details and "注意" in details and len(details) > len(content)
+
+
 def test_safe_mode_round_trip(bot):
     resp, params = post_aes(bot, text_xml("UK number for Office 365", openid()))
     assert resp.status_code == 200

@@ -11,8 +11,8 @@ from core.render import Renderer, load_wording
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))      # a Monday
 
 
-def r(lang):
-    return Renderer(default_router().facts, lang, NOW)
+def r(lang, detail=False):
+    return Renderer(default_router().facts, lang, NOW, detail=detail)
 
 
 def test_every_fragment_and_response_has_both_languages():
@@ -113,7 +113,8 @@ def test_an_english_reply_cites_the_chinese_page_when_it_is_the_only_source():
     only_zh = [Source("m365_contact_zh", "Online support")]
     both = [Source("m365_contact_zh", "Online support"), Source("m365_contact", "Online support")]
     assert "zh-CN translation" in r("en").sources(only_zh)
-    assert "zh-CN translation" not in r("en").sources(both) and "Online support" in r("en").sources(both)
+    assert "zh-CN translation" not in r("en").sources(both) and "Ways to contact" in r("en").sources(both)
+    assert "Online support" in r("en", detail=True).sources(both)              # the section, in full only
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -203,3 +204,57 @@ def test_a_product_family_does_not_answer_with_one_members_only_note():
     bc = r("en").response(route(product="d365_bc", now=NOW))
     assert "partners only" in bc.variables["lines"]
 
+
+
+# ------------------------------------------------------------------------------------ short answers
+ONE_FACT = [   # (answer, route): questions whose answer is one row
+    ("phone", dict(product="o365", country="uk")),
+    ("hours", dict(product="F&O", cloud="21v", support_type="technical")),
+    ("response", dict(product="o365", cloud="21v", severity="a")),
+    ("portal", dict(product="F&O", cloud="21v")),
+]
+
+
+@pytest.mark.parametrize("kind, dims", ONE_FACT, ids=[k for k, _ in ONE_FACT])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_one_row_answer_says_its_fact_on_the_first_line(kind, dims, lang):
+    reply = getattr(r(lang), kind)(route(now=NOW, **dims))
+    lines = reply.variables["lines"]
+    assert not lines.startswith("\n") and lines.strip()                  # on the heading's line
+    assert not lines.lstrip().startswith("•")
+
+
+def test_several_rows_each_take_a_line():
+    lines = r("en").hours(route(product="F&O", cloud="21v", now=NOW)).variables["lines"]
+    assert lines.startswith("\n•") and lines.count("\n•") >= 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_short_answer_holds_notes_back_and_cites_one_source_without_its_section(lang):
+    q = route(product="o365", cloud="21v", severity="b", now=NOW)           # has notes and a conflict
+    short, full = r(lang).response(q), r(lang, detail=True).response(q)
+    assert short.more is True and full.more is False
+    note = "注意" if lang == "zh" else "Note:"
+    assert note not in short.variables["notes"] and note in full.variables["notes"]
+    assert ("资料之间有出入" if lang == "zh" else "About the sources") in short.variables["notes"]  # conflicts stay
+    assert short.variables["source"].count("2020-") == 1
+    assert len(short.variables["source"]) < len(full.variables["source"])
+
+
+def test_a_notes_answer_gives_a_few_notes_then_the_rest_on_request():
+    from core.render import SHORT_NOTES_ANSWER
+    q = route(product="o365", cloud="21v", now=NOW)
+    every = list(q.notes_for("responsibilities"))
+    assert len(every) > SHORT_NOTES_ANSWER
+    short = r("en").from_notes(q, "responsibilities", "utter_answer_responsibilities", ("responsibilities",))
+    full = r("en", detail=True).from_notes(q, "responsibilities", "utter_answer_responsibilities",
+                                           ("responsibilities",))
+    assert len(short.variables["notes_used"]) == SHORT_NOTES_ANSWER and short.more
+    assert len(full.variables["notes_used"]) == len(every) and not full.more
+
+
+def test_an_answer_with_nothing_to_hold_back_offers_no_more():
+    q = route(product="o365", country="uk", now=NOW)
+    full = r("en", detail=True).phone(q)
+    assert full.more is False
+    assert r("en").languages(route(product="F&O", now=NOW)).more is False      # one source, no notes

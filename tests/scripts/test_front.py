@@ -92,24 +92,30 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
-def test_session_requests_go_to_their_server_and_the_rest_round_robin():
+def test_session_requests_go_to_their_server_and_the_rest_stay_on_their_connections_server():
     async def scenario():
         async with running() as (url, _seen, _front), aiohttp.ClientSession() as http:
             owners = []
             for sid in [sid_prefix(1) + "s", sid_prefix(0) + "s", sid_prefix(1) + "t", sid_prefix(1) + "u"]:
                 async with http.get(f"{url}/socket.io/?EIO=4&transport=polling&sid={sid}") as r:
                     owners.append((await r.json())["backend"])
-            others = []
+            others = []                                # one connection each: new connections in turn
+            for _ in range(4):
+                async with aiohttp.ClientSession() as fresh, \
+                        fresh.post(f"{url}/webhooks/rest/webhook", data=b"{}") as r:
+                    others.append((await r.json())["backend"])
+            kept = []                                  # one kept-alive connection: one server
             for _ in range(4):
                 async with http.post(f"{url}/webhooks/rest/webhook", data=b"{}") as r:
-                    others.append((await r.json())["backend"])
+                    kept.append((await r.json())["backend"])
             # a sid outside the socket.io path does not steer, an unknown one goes anywhere
             async with http.get(f"{url}/other?sid={sid_prefix(1)}x") as r:
                 assert r.status == 200
-            return owners, others
-    owners, others = run(scenario())
+            return owners, others, kept
+    owners, others, kept = run(scenario())
     assert owners == [1, 0, 1, 1]
     assert sorted(others) == [0, 0, 1, 1]
+    assert len(set(kept)) == 1
 
 
 def test_requests_and_answers_pass_whole_and_hop_by_hop_headers_stay_behind():
@@ -185,3 +191,13 @@ def test_stopping_the_front_closes_open_websockets_as_going_away():
 def test_a_front_needs_a_backend():
     with pytest.raises(ValueError):
         Front([])
+
+
+def test_the_remembered_connections_are_bounded(monkeypatch):
+    import scripts.front as front_module
+    monkeypatch.setattr(front_module, "MAX_CONNECTIONS", 3)
+    front = Front(["http://a", "http://b"])
+    picks = [front._of_connection(("10.0.0.1", port)) for port in range(5)]
+    assert picks == [0, 1, 0, 1, 0] and len(front._connections) == 3
+    assert front._of_connection(("10.0.0.1", 4)) == 0                   # remembered
+    assert ("10.0.0.1", 0) not in front._connections                    # the oldest forgotten

@@ -103,6 +103,22 @@ def test_a_named_value_decides_only_a_fallback_or_a_plain_no(intent, text, expec
     assert repaired_intent(intent, entities(text), text) == expected
 
 
+@pytest.mark.parametrize("intent", ["ask_languages", "help", "greet", "nlu_fallback", "affirm"])
+@pytest.mark.parametrize("text, expected", [
+    ("More details", "inform"), ("详细信息", "inform"), ("more details please", "inform"), ("more", "inform"),
+    ("请给我详细信息", "inform"), ("show me the full details", "inform"),
+])
+def test_a_message_that_only_asks_for_more_asks_the_question_in_hand(intent, text, expected):
+    """The "More details" button under a short answer sends its title: whatever the classifier reads in so
+    few words, it asks the question in hand again, in full."""
+    assert repaired_intent(intent, entities(text), text) == expected
+
+
+def test_asking_more_about_something_else_stays_the_classifiers():
+    text = "tell me more about the languages"
+    assert repaired_intent("ask_languages", entities(text), text) is None
+
+
 def test_a_fallback_the_classifier_leaned_to_read_as_out_of_scope_stays_a_fallback():
     text = "help me plan a trip to Beijing"
     assert repaired_intent("nlu_fallback", entities(text), text, [("out_of_scope", 0.3), ("inform", 0.1)]) is None
