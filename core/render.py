@@ -472,6 +472,11 @@ class Renderer:
         if not notes and not lines and "general" not in topics:
             return self.no_fact(route, topic)
         if not self.detail and len(notes) > SHORT_NOTES_ANSWER:
+            # the notes about the level asked ("what do they expect from us on a Sev A?") come first
+            level = route.query.severity
+            about_level = [n for n in notes if level and (level in (n.applies.get("severity") or ()) or
+                                                          (level in ("a", "critical") and "contact_sev_a" in n.topics))]
+            notes = about_level + [n for n in notes if n not in about_level]
             asked = {n.id for n in self.asked(notes)}
             short = [n for k, n in enumerate(notes) if k < SHORT_NOTES_ANSWER or n.id in asked]
             self.held_back, notes = len(short) < len(notes), short

@@ -64,6 +64,9 @@ SYNONYMS_EN = (
     ("rca", "root"),
     ("verif", "verification", "pin", "code"),
     ("network", "firewall", "proxy", "isp"),
+    ("chang", "switch", "swap"),
+    ("charg", "cost", "fee"),
+    ("renew", "expir"),
 )
 SYNONYMS_ZH = (
     ("降低", "调低", "下调", "降级", "调降"),
@@ -76,7 +79,9 @@ SYNONYMS_ZH = (
     ("购买", "买了", "购入", "采购"),
     ("根本原因", "根因", "rca"),
     ("验证码", "pin 码", "pin码", "验证"),
-    ("网络", "防火墙", "代理服务器", "代理", "运营商", "宽带"),
+    ("网络", "防火墙", "代理服务器", "代理", "运营商", "宽带", "内网", "内部网"),
+    ("更改", "更换", "切换", "换成", "变更"),
+    ("续订", "到期", "过期", "续费", "续期", "续约"),
     ("中断", "宕机", "挂了", "挂掉", "瘫痪", "停摆"),
     # "how-to" (the page's word) is two stop words apart: one term, in both languages
     ("howto", "how-tos", "how-to", "如何操作", "操作方法", "使用方法", "功能怎么用", "怎么用的问题"),

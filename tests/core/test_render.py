@@ -258,3 +258,11 @@ def test_an_answer_with_nothing_to_hold_back_offers_no_more():
     full = r("en", detail=True).phone(q)
     assert full.more is False
     assert r("en").languages(route(product="F&O", now=NOW)).more is False      # one source, no notes
+
+
+@pytest.mark.parametrize("severity, kept", [("b", True), (None, False)])
+def test_a_notes_answer_about_a_level_leads_with_that_levels_notes(severity, kept):
+    """The customer's duties for Sev B/C are the sixth note of the 21Vianet duties: first when B is asked."""
+    q = route(product="o365", cloud="21v", severity=severity, now=NOW)
+    short = r("en").from_notes(q, "responsibilities", "utter_answer_responsibilities", ("responsibilities",))
+    assert ("o365_21v_sev_bc_customer_duty" in short.variables["notes_used"]) is kept

@@ -73,3 +73,15 @@ def test_terms_read_both_languages_and_traditional_characters():
     assert terms("聯繫") == terms("联系")
     assert terms("防火墙") == terms("代理") == terms("网络")              # the page's word for them
     assert terms("How-to questions") == terms("how-to 问题") == terms("如何操作") == ["howto"]
+
+
+@pytest.mark.parametrize("text,note", [
+    # the page's word and the one people use for it, in both languages (written for this test)
+    ("we want to switch to a different D365 support plan, how?", "d365_plan_change_cancel"),
+    ("想把支持计划换成别的", "d365_plan_change_cancel"),
+    ("世纪互联 O365 内网出问题了，技术支持管吗", "o365_21v_network_boundary"),
+    ("D365 支持计划到期以后呢", "d365_plan_renewal"),
+    ("will calling the German line cost us anything?", "germany_international_charges"),
+])
+def test_a_synonym_of_the_pages_word_ranks_its_note_first(text, note):
+    assert INDEX.search(text)[0].note.id == note, [(h.note.id, round(h.score, 1)) for h in INDEX.search(text)[:3]]

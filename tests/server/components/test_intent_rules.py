@@ -145,7 +145,8 @@ def test_a_fallback_the_classifier_leaned_to_read_as_out_of_scope_stays_a_fallba
     # torn between two notes questions: the one whose notes match the words better
     ("世纪互联 O365 技术支持管不管我们公司内网的问题", [("ask_coverage", 0.48), ("ask_responsibilities", 0.47)],
      "ask_coverage"),
-    ("D365 支持计划到期后会怎么样", [("ask_plans", 0.39), ("ask_plan_lifecycle", 0.31)], "ask_plans"),
+    # (到期, "expires", is the renewal note's word: what happens then is the plan's lifecycle)
+    ("D365 支持计划到期后会怎么样", [("ask_plans", 0.39), ("ask_plan_lifecycle", 0.31)], "ask_plan_lifecycle"),
     # a clear guess is repaired as the classifier's own reading would be: a wish for a language is no problem
     ("Our team in Taipei would prefer Traditional Chinese for Dynamics 365 support, is that possible?",
      [("describe_problem", 0.42), ("switch_language", 0.19)], "ask_languages"),
