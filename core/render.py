@@ -375,8 +375,8 @@ class Renderer:
             steps = f" {p.steps.get(self.lang)}" if p.steps else ""
             lines.append(self.t("portal_line", label=self.head(label),
                                 name=p.name.get(self.lang), url=f" {p.url}" if p.url else "", steps=steps))
-        numbers = [r.number for r in route.phone.rows if isinstance(r, Phone)]
-        extra = self.t("or_call", number=numbers[0]) if len(set(numbers)) == 1 and route.phone.missing is None else ""
+        number = self.the_one_number(route)
+        extra = self.t("or_call", number=number) if number else ""
         notes = list(route.notes_for("portal"))
         return self.finish(Reply("utter_answer_portal", {
             "subject": self.subject(route), "lines": self.body(lines) + extra, "rows": "\n".join(lines) + extra,
@@ -491,10 +491,21 @@ class Renderer:
         """Where to open the request: the portal lines, and the one number to call when there is one."""
         portal = self.portal(route)
         lines = portal.variables.get("rows", "") if portal.response == "utter_answer_portal" else ""
-        phones = [r.number for r in route.phone.rows if isinstance(r, Phone)]
-        if phones and route.phone.missing is None and len(set(phones)) == 1 and phones[0] not in lines:
-            lines += self.t("or_call", number=phones[0])
+        number = self.the_one_number(route)
+        if number and number not in lines:
+            lines += self.t("or_call", number=number)
         return lines
+
+    @staticmethod
+    def the_one_number(route: Route) -> Optional[str]:
+        """The number to offer beside a portal: only when every line of the question has it. Dynamics 365
+        asked without a cloud has one number (21Vianet's) and no number worldwide; offering it unlabelled
+        would send a worldwide admin to a China hotline."""
+        rows = route.phone.rows
+        numbers = {r.number for r in rows if isinstance(r, Phone)}
+        if rows and route.phone.missing is None and len(numbers) == 1 and all(isinstance(r, Phone) for r in rows):
+            return next(iter(numbers))
+        return None
 
     def filing_block(self, route: Route) -> str:
         """"Where to open it:" and the filing lines, for a reply about a problem; empty until the product is

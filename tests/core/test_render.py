@@ -266,3 +266,19 @@ def test_a_notes_answer_about_a_level_leads_with_that_levels_notes(severity, kep
     q = route(product="o365", cloud="21v", severity=severity, now=NOW)
     short = r("en").from_notes(q, "responsibilities", "utter_answer_responsibilities", ("responsibilities",))
     assert ("o365_21v_sev_bc_customer_duty" in short.variables["notes_used"]) is kept
+
+
+@pytest.mark.parametrize("dims, number", [
+    (dict(product="d365"), None),                      # 21Vianet's number only, none worldwide: not offered
+    (dict(product="d365_ce"), None),
+    (dict(product="d365_ce", cloud="21v"), "+86 400-089-0365"),
+    (dict(product="o365", country="uk"), "0800 032 6417"),
+])
+def test_a_number_is_offered_beside_the_portal_only_when_every_line_has_it(dims, number):
+    q = route(now=NOW, **dims)
+    filing, portal = r("en").filing(q), r("en").portal(q).variables["lines"]
+    for text in (filing, portal):
+        assert ("Or call" in text) is (number is not None)
+        if number:
+            assert number in text
+    assert "400-089-0365" not in filing or q.query.cloud == "china_21v"
