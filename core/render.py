@@ -83,14 +83,14 @@ class Renderer:
 
     def __init__(self, facts: Facts, lang: str, now: datetime, detail: bool = False, question: str = ""):
         self.facts, self.lang, self.now, self.detail = facts, lang, now, detail
-        self.question = question           # the user's words: the notes they ask for stay in a short answer
+        # the user's words without those that ask for a part: the notes they ask for stay in a short answer
+        self.asking = without_part_cues(question) if question.strip() else ""
         self.responses, self.fragments = load_wording()
         self.held_back = False
 
     def asked(self, notes: Sequence[Note]) -> List[Note]:
         """The notes the question's words ask for, best first."""
-        text = without_part_cues(self.question) if self.question else ""
-        hits = note_index(self.facts).search(text, notes) if text.strip() else []
+        hits = note_index(self.facts).search(self.asking, notes) if self.asking.strip() else []
         if not hits:
             return []
         bar = max(ASKED_NOTE_SCORE, ASKED_NOTE_RATIO * hits[0].score)

@@ -195,3 +195,12 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def page_origin():
+    """The origin of a local page that embeds botfront's rasa-webchat (tests/bot/socketio_clients.py), for the
+    socket.io client tests against `make run` and the scale-out profile."""
+    from .socketio_clients import page_server          # that module imports this one
+    with page_server() as origin:
+        yield origin

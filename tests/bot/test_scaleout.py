@@ -17,17 +17,11 @@ from scripts.bench import OURS
 from scripts.cluster import Cluster
 
 from .conftest import ARTIFACTS, WECHAT
-from .socketio_clients import WIDGET_SCRIPTS, ask_with_python_socketio, page_server, rasa_webchat_conversation
+from .socketio_clients import WIDGET_SCRIPTS, ask_with_python_socketio, rasa_webchat_conversation
 from .test_wechat import post_plain, reply_content, text_xml
 
 TOKEN = "scaleout-test-token"
 CONVERSATIONS = OURS                     # the benchmark's realistic bilingual conversations
-
-
-@pytest.fixture(scope="module")
-def page_origin():
-    with page_server() as origin:
-        yield origin
 
 
 @pytest.fixture(scope="module")

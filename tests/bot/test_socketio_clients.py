@@ -8,13 +8,7 @@ import concurrent.futures as cf
 import pytest
 
 from .conftest import kill_all, make_run, wait_up
-from .socketio_clients import WIDGET_SCRIPTS, ask_with_python_socketio, page_server, rasa_webchat_conversation
-
-
-@pytest.fixture(scope="module")
-def page_origin():
-    with page_server() as origin:
-        yield origin
+from .socketio_clients import WIDGET_SCRIPTS, ask_with_python_socketio, rasa_webchat_conversation
 
 
 @pytest.fixture(scope="module")
