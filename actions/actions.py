@@ -406,8 +406,17 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
             send(dispatcher, Reply("utter_same_for_both", {"values": named, "fact": facts[0]}))
         else:
             send(dispatcher, Reply("utter_not_the_same", {"values": named}))
+    cite_once(dispatcher.messages[since:])
     offer_more(dispatcher, since, state.renderer)
     return waiting
+
+
+def cite_once(messages: List[Dict[str, Any]]) -> None:
+    """A source line said by a later answer of the same turn is said there only: two answers from one page
+    read as one answer with one source."""
+    for k, m in enumerate(messages):
+        if m.get("source") and any(later.get("source") == m["source"] for later in messages[k + 1:]):
+            m["source"] = ""
 
 
 # The labels before a row's fact ("Severity A (critical business impact): Subscription: < 1 hour"): they name

@@ -8,6 +8,7 @@ language variation. Lists are pre-composed here because templates cannot loop.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -23,7 +24,7 @@ from core.routing.router import HoursAnswer, ResponseAnswer
 from core.routing.schedule import LineStatus
 from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
-from core.routing.note_search import note_index
+from core.routing.note_search import note_index, terms
 from core.topics import NOTE_TOPICS, without_part_cues
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
@@ -32,6 +33,9 @@ SHORT_NOTES_ANSWER = 3       # notes a short notes answer gives besides those th
 # A note the question's own words ask for ("what will they ask for if I call from my mobile?") is part of
 # the short answer: its BM25 score without the words that ask for a part, absolute and against the best.
 ASKED_NOTE_SCORE, ASKED_NOTE_RATIO = 4.0, 0.5
+ASKED_NOTES = 2              # at most this many of them beside a part's rows
+_ASKS_EXAMPLES = re.compile(r"\b(?:examples?|e\.g|such as|like what|kind of (?:issue|problem)s?)\b"
+                            r"|示例|例子|举例|比如|例如|哪些情况|什么情况", re.IGNORECASE)
 _UTC_KEYS = {"UTC", "ETC/UTC", "ETC/UCT", "UCT", "ETC/GMT", "GMT", "ETC/ZULU", "ZULU", "ETC/UNIVERSAL", "UNIVERSAL"}
 
 
@@ -125,8 +129,15 @@ class Renderer:
     def name(self, dim: str, value: str) -> str:
         return self.facts.vocab[DIM_KIND[dim]][value].name.get(self.lang)
 
-    def short_name(self, dim: str, value: str) -> str:
-        n = self.name(dim, value)
+    def called(self, dim: str, value: str) -> str:
+        """What an answer calls a product or cloud: a short answer uses the short name where there is one
+        ("Microsoft 365 (21Vianet)"), the details the full one."""
+        term = self.facts.vocab[DIM_KIND[dim]][value]
+        return (term.name if self.detail or term.short is None else term.short).get(self.lang)
+
+    def short_name(self, dim: str, value: str, called: bool = False) -> str:
+        """A value's name without its article ("United States"); `called`: as the answer calls it."""
+        n = self.called(dim, value) if called else self.name(dim, value)
         return n[4:] if n.startswith("the ") else n
 
     # ------------------------------------------------------------------------------------ dates
@@ -164,7 +175,7 @@ class Renderer:
         return self.t("row_label", label=label) if label else ""
 
     def with_status(self, text: str, status: str) -> str:
-        return self.t("with_status", text=text, status=status)
+        return self.t("with_status", text=text, status=status) if status else text
 
     def note_text(self, note: Note) -> str:
         """A note in the user's language, with its link when it has one."""
@@ -202,7 +213,7 @@ class Renderer:
         for dim, values in route.row_label(part, row).items():
             if dim in skip:
                 continue
-            parts.append(self.join(self.short_name(dim, v) for v in values[:4]))
+            parts.append(self.join(self.short_name(dim, v, called=True) for v in values[:4]))
         return self.t("label_sep").join(parts)
 
     def sources(self, items: Iterable[Source]) -> str:
@@ -222,7 +233,8 @@ class Renderer:
                 if out:
                     self.held_back = True
                     break
-                out.append(self.t("source_item_short", title=title, date=doc.date.isoformat()))
+                short = doc.short.get(self.lang) if doc.short else title
+                out.append(self.t("source_item_short", title=short, date=doc.date.isoformat()))
                 continue
             out.append(self.t("source_item", title=title, date=doc.date.isoformat(),
                               section=self.facts.section_title(s, self.lang)))
@@ -232,12 +244,12 @@ class Renderer:
 
     def notes(self, notes: Iterable[Note], conflicts=(), kept: Sequence[str] = ()) -> str:
         """The notes of an answer and the documented conflicts behind it (always: they say why the answer is
-        what it is). A short answer keeps only the notes the question asks for and those in `kept` (a note
+        what it is). A short answer keeps only the notes the question asks for most and those in `kept` (a note
         that states a fact of a row, such as another number)."""
         out, seen = [], set()
         notes = list(notes)
         if not self.detail and notes:
-            asked = {n.id for n in self.asked(notes)}
+            asked = {n.id for n in self.asked(notes)[:ASKED_NOTES]}
             short = [n for n in notes if n.id in asked or n.id in kept]
             self.held_back = self.held_back or len(short) < len(notes)
             notes = short
@@ -249,7 +261,11 @@ class Renderer:
             out.append(self.t("note", text=text))
             if len(out) == MAX_NOTES:
                 break
-        out += [self.t("conflict", why=c.why.get(self.lang)) for c in conflicts]
+        if conflicts and not self.detail:          # that the sources differ is said; why, on request
+            self.held_back = True
+            out.append(self.t("conflict_short"))
+        else:
+            out += [self.t("conflict", why=c.why.get(self.lang)) for c in conflicts]
         return "".join(out)
 
     @staticmethod
@@ -260,10 +276,11 @@ class Renderer:
 
     def subject(self, route: Route, product_fallback: bool = True) -> str:
         q = route.query
-        product = self.name("product", q.product) if q.product else (self.t("any_product") if product_fallback else "")
+        product = self.called("product", q.product) if q.product else \
+            (self.t("any_product") if product_fallback else "")
         where = ""
         if q.cloud == "china_21v" or (q.cloud and not q.country):
-            where = self.name("cloud", q.cloud)
+            where = self.called("cloud", q.cloud)
         elif q.country:
             where = self.short_name("country", q.country)
             if q.cloud == "germany":
@@ -306,7 +323,7 @@ class Renderer:
         part = route.phone
         if not part.rows:
             return self.no_fact(route, "phone")
-        lines, numbers = [], []
+        lines, numbers, said_hours = [], [], set()
         for row in part.rows:
             label = self.label(route, "phone", row, skip=("support_type",))
             if isinstance(row, NoPhone):
@@ -324,10 +341,13 @@ class Renderer:
                 h = next((a for a in route.hours.rows if a.hours.id == hid), None)
                 if h is None:
                     continue
-                if not self.detail and (shown or (route.query.support_type and route.query.support_type
-                                                  not in (h.hours.applies.get("support_type") or ()))):
-                    self.held_back = True           # a short answer: the hours of the support asked, or the first
+                if not self.detail and (shown or hid in said_hours or (
+                        route.query.support_type and route.query.support_type
+                        not in (h.hours.applies.get("support_type") or ()))):
+                    # a short answer: the hours of the support asked, or the first, once for all numbers
+                    self.held_back = True
                     continue
+                said_hours.add(hid)
                 shown += 1
                 support = self.join(self.name("support_type", v)
                                     for v in sorted(h.hours.applies.get("support_type") or ()))
@@ -388,16 +408,22 @@ class Renderer:
         part = route.response
         if not part.rows:
             return self.no_fact(route, "response")
-        lines, seen = [], set()
-        for a in part.rows:
-            key = a.response.text.en
-            if key in seen:
-                continue
-            seen.add(key)
+        lines: List[str] = []
+        rows, seen = [], set()
+        for a in part.rows:                             # the first row of each text
+            if a.response.text.en not in seen:
+                seen.add(a.response.text.en)
+                rows.append(a)
+        # a table of several times is the answer; when each would be due comes with one time, or on request
+        with_due = self.detail or len(rows) == 1
+        self.held_back = self.held_back or not with_due
+        for a in rows:
             label = self.label(route, "response", a, skip=("severity", "plan", "product"))
-            level = a.level.label.get(self.lang) if ("severity" in part.labels or route.query.severity is None) else ""
+            level = a.level.label.get(self.lang)          # always: the level may be one read from a description
             head = self.t("label_sep").join(x for x in (level, label) if x)
-            if a.due.at is not None:
+            if not with_due:
+                due = ""
+            elif a.due.at is not None:
                 due = self.t("due", time=self.when(a.due.at)) + (self.t("estimated") if a.due.estimated else "")
             else:
                 due = self.t("due_unknown").strip()
@@ -417,6 +443,9 @@ class Renderer:
         if not part.rows:
             return self.no_fact(route, "severity")
         lines = []
+        # a short answer gives a level's examples when the question asks for examples or speaks of them
+        asked_terms = set(note_index(self.facts).query_terms(self.asking)) if self.asking else set()
+        wants_examples = self.detail or bool(_ASKS_EXAMPLES.search(self.asking))
         for scheme in part.rows:
             label = self.label(route, "severity", scheme)
             if label:
@@ -425,13 +454,18 @@ class Renderer:
                 if route.query.plan and lv.plans and route.query.plan not in lv.plans:
                     continue
                 ex = [e.rstrip("。.") for e in lv.examples.get(self.lang, ())]
+                if ex and not wants_examples and \
+                        len(asked_terms & set(terms(" ".join(e for v in lv.examples.values() for e in v)))) < 2:
+                    ex, self.held_back = [], True
                 examples = self.t("examples", examples=self.t("example_sep").join(ex)) if ex else ""
                 lines.append(self.t("level", label=lv.label.get(self.lang), definition=lv.definition.get(self.lang),
                                     examples=examples))
         notes = [self.facts.notes[n] for s in part.rows for n in s.notes]
         # a level asked by name, or for one kind of support, comes with its scheme's conditions (who may use
         # Severity A, the highest level for billing): they are part of what the level means there
-        conditions = [n.id for n in notes] if route.query.severity or route.query.support_type else []
+        # (a scheme's first note states them)
+        conditions = [s.notes[0] for s in part.rows if s.notes] \
+            if route.query.severity or route.query.support_type else []
         return self.finish(Reply("utter_answer_severity", {
             "subject": self.subject(route), "lines": self.body(lines), "notes": self.notes(notes, kept=conditions),
             "source": self.sources(s for x in part.rows for s in x.sources), "schemes": [s.id for s in part.rows]}))
@@ -442,7 +476,13 @@ class Renderer:
         d365 = q.product is None or q.product != "m365"
         if d365:
             meta = self.facts.language_meta
-            lines += [self.t("row", label="", text=ls.text.get(self.lang)) for ls in self.facts.language_support]
+            rows = list(self.facts.language_support)
+            if q.country and not self.detail:         # a short answer: the languages of the caller's region
+                regions = set(self.facts.vocab[DIM_KIND["country"]][q.country].regions)
+                near = [ls for ls in rows if not ls.regions or regions & set(ls.regions)]
+                self.held_back = self.held_back or len(near) < len(rows)
+                rows = near
+            lines += [self.t("row", label="", text=ls.text.get(self.lang)) for ls in rows]
             lines.append(meta["footnote"].get(self.lang))
             sources.append(meta["source"])
         if q.product in (None, "m365"):

@@ -30,4 +30,7 @@ class LanguageAwareNLG(TemplatedNaturalLanguageGenerator):
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
         slots = tracker.current_slot_values()
         slots["language"] = kwargs.pop("language", None) or tracker_language(tracker)
-        return self.generate_from_slots(utter_action, slots, output_channel, **kwargs)
+        message = self.generate_from_slots(utter_action, slots, output_channel, **kwargs)
+        if message and message.get("text"):
+            message["text"] = message["text"].rstrip()     # a template's empty last line (no source to repeat)
+        return message

@@ -104,7 +104,8 @@ class _Loader:
                 _fail(f"{where}.lang", f"expected en or zh, got {lang!r}")
             self.documents[doc_id] = Document(doc_id, _get(d, "file", where), _get(d, "title", where),
                                               _get(d, "title_zh", where), when, lang,
-                                              _get(d, "translation_of", where, required=False))
+                                              _get(d, "translation_of", where, required=False),
+                                              _text(d, "short", where, required=False))
         for doc in self.documents.values():
             if doc.translation_of and doc.translation_of not in self.documents:
                 _fail(f"documents[{doc.id}].translation_of", f"unknown document {doc.translation_of!r}")
@@ -167,7 +168,8 @@ class _Loader:
         tz = _get(d, "tz", where, required=False)
         if tz:
             self._zone(tz, f"{where}.tz")
-        return Term(kind=kind, id=tid, name=_text(d, "name", where), aliases=_str_list(d, "aliases", where),
+        return Term(kind=kind, id=tid, name=_text(d, "name", where), short=_text(d, "short", where, required=False),
+                    aliases=_str_list(d, "aliases", where),
                     aliases_cs=_str_list(d, "aliases_cs", where), regions=_str_list(d, "regions", where), tz=tz,
                     holidays=_get(d, "holidays", where, required=False),
                     products=_str_list(d, "products", where))

@@ -46,6 +46,7 @@ class Document:
     date: date
     lang: str
     translation_of: Optional[str] = None
+    short: Optional[Text] = None           # the page's short name for a short answer's source line
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Term:
     kind: str
     id: str
     name: Text
+    short: Optional[Text] = None           # the name a short answer uses ("Microsoft 365", "21Vianet")
     aliases: Tuple[str, ...] = ()
     aliases_cs: Tuple[str, ...] = ()       # matched case-sensitively ("US" but not "us")
     members: Tuple[str, ...] = ()          # non-empty for a group ("d365" -> its products)

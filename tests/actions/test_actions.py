@@ -231,6 +231,21 @@ def test_two_questions_in_one_message_get_both_answers():
     assert msgs[0]["numbers"] == ["0800 032 6417"]
 
 
+def test_two_answers_from_one_page_cite_it_once_at_the_end():
+    msgs, _ = answer(tracker("UK hotline for M365? also is it staffed on sundays", "ask_phone",
+                             [("product", "m365"), ("country", "uk")], topic="phone", product="m365", country="uk"))
+    assert msgs[0]["source"] == "" and "2020-07-28" in msgs[1]["source"]
+
+
+@pytest.mark.parametrize("sources, kept", [
+    (["A", "A"], ["", "A"]), (["A", "B"], ["A", "B"]), (["A", "B", "A"], ["", "B", "A"]), ([None, "A"], [None, "A"])])
+def test_cite_once_keeps_the_last_of_each_source(sources, kept):
+    from actions.actions import cite_once
+    messages = [{"source": s} for s in sources]
+    cite_once(messages)
+    assert [m["source"] for m in messages] == kept
+
+
 def test_two_questions_are_answered_in_the_order_asked():
     msgs, _ = answer(tracker("What's the Canada number for Microsoft 365, and is anyone there on Saturdays?",
                              "ask_hours", [("country", "ca"), ("product", "m365")], topic="hours", product="m365",

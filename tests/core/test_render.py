@@ -6,13 +6,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.routing import default_router, route, triage
-from core.render import Renderer, load_wording
+from core.render import Renderer, load_wording, pick_variation
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))      # a Monday
 
 
 def r(lang, detail=False):
     return Renderer(default_router().facts, lang, NOW, detail=detail)
+
+
+def fixed_words(lang, fragment):
+    """A fragment's words before its first variable: what marks it in a reply."""
+    return pick_variation(load_wording()[1][fragment], lang)["text"].split("{")[0].strip()
 
 
 def test_every_fragment_and_response_has_both_languages():
@@ -55,7 +60,9 @@ def test_holiday_closure_is_explained():
 def test_response_deadline_and_conflict_note():
     reply = r("en").response(route(product="o365", cloud="21v", severity="b", now=NOW))
     assert "1 business day or less" in reply.variables["lines"] and "Tue 24 Nov 10:00" in reply.variables["lines"]
-    assert "2020-07-28" in reply.variables["notes"]                   # the newer page wins, said so
+    assert reply.more and r("en").t("conflict_short") in reply.variables["notes"]   # that the pages differ
+    full = r("en", detail=True).response(route(product="o365", cloud="21v", severity="b", now=NOW))
+    assert "2020-07-28" in full.variables["notes"]                    # and why: the newer page wins
 
 
 def test_no_fact_instead_of_a_guess():
@@ -112,8 +119,11 @@ def test_an_english_reply_cites_the_chinese_page_when_it_is_the_only_source():
     from core.routing.model import Source
     only_zh = [Source("m365_contact_zh", "Online support")]
     both = [Source("m365_contact_zh", "Online support"), Source("m365_contact", "Online support")]
-    assert "zh-CN translation" in r("en").sources(only_zh)
-    assert "zh-CN translation" not in r("en").sources(both) and "Ways to contact" in r("en").sources(both)
+    facts = default_router().facts
+    zh_page, en_page = facts.documents["m365_contact_zh"], facts.documents["m365_contact"]
+    assert zh_page.short.en in r("en").sources(only_zh) and "2020-05-27" in r("en").sources(only_zh)
+    assert "2020-05-27" not in r("en").sources(both) and en_page.short.en in r("en").sources(both)
+    assert zh_page.title in r("en", detail=True).sources(only_zh)          # the full title, in full only
     assert "Online support" in r("en", detail=True).sources(both)              # the section, in full only
 
 
@@ -236,7 +246,8 @@ def test_a_short_answer_holds_notes_back_and_cites_one_source_without_its_sectio
     assert short.more is True and full.more is False
     note = "注意" if lang == "zh" else "Note:"
     assert note not in short.variables["notes"] and note in full.variables["notes"]
-    assert ("资料之间有出入" if lang == "zh" else "About the sources") in short.variables["notes"]  # conflicts stay
+    assert r(lang).t("conflict_short") in short.variables["notes"]      # that the sources differ stays
+    assert fixed_words(lang, "conflict") in full.variables["notes"]       # and why, in full
     assert short.variables["source"].count("2020-") == 1
     assert len(short.variables["source"]) < len(full.variables["source"])
 
@@ -282,3 +293,64 @@ def test_a_number_is_offered_beside_the_portal_only_when_every_line_has_it(dims,
         if number:
             assert number in text
     assert "400-089-0365" not in filing or q.query.cloud == "china_21v"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_short_answer_calls_product_and_cloud_by_their_short_names(lang):
+    facts = default_router().facts
+    q = route(product="o365", cloud="21v", country="cn", now=NOW)
+    short, full = r(lang).phone(q), r(lang, detail=True).phone(q)
+    product, cloud = facts.vocab["products"]["m365"], facts.vocab["clouds"]["china_21v"]
+    assert product.short.get(lang) in short.variables["subject"] and cloud.short.get(lang) in short.variables["subject"]
+    assert product.name.get(lang) not in short.variables["subject"]
+    assert product.name.get(lang) in full.variables["subject"] and cloud.name.get(lang) in full.variables["subject"]
+    assert short.variables["numbers"] == full.variables["numbers"] == ["+86 400-089-0365"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_table_of_response_times_gives_when_each_is_due_only_in_full(lang):
+    q = route(product="o365", cloud="21v", now=NOW)                       # Sev A, B, C
+    short, full = r(lang).response(q), r(lang, detail=True).response(q)
+    due = fixed_words(lang, "due")
+    assert short.more and due not in short.variables["lines"] and full.variables["lines"].count(due) == 3
+    for text in ("1 hour or less", "1 business day or less", "3 business days or less") if lang == "en" else ():
+        assert text in short.variables["lines"]
+    one = r(lang).response(route(product="o365", cloud="21v", severity="a", now=NOW))
+    assert due in one.variables["lines"]                                  # one time: when it is due, too
+
+
+@pytest.mark.parametrize("lang, question, shown", [
+    ("en", "what are the 21Vianet severity levels", False),
+    ("en", "what does Sev C mean for 21Vianet", False),
+    ("en", "give me examples of each 21Vianet severity", True),
+    ("en", "is a user password that should never expire a severity C case?", True),
+    ("zh", "世纪互联的严重级别有哪些", False),
+    ("zh", "设置永不过期的用户密码算哪个级别", True),
+    ("zh", "每个级别举例说明一下", True),
+])
+def test_a_short_severity_answer_gives_examples_when_asked_or_spoken_of(lang, question, shown):
+    q = route(product="o365", cloud="21v", now=NOW)
+    reply = Renderer(default_router().facts, lang, NOW, question=question).severity(q)
+    marker = fixed_words(lang, "examples")
+    assert (marker in reply.variables["lines"]) is shown and (shown or reply.more)
+    assert marker in r(lang, detail=True).severity(q).variables["lines"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_short_languages_answer_names_the_callers_region(lang):
+    q = route(product="d365_ce", cloud="worldwide", country="jp", now=NOW)
+    facts = default_router().facts
+    short, full = r(lang).languages(q), r(lang, detail=True).languages(q)
+    rows = {ls.id: ls.text.get(lang) for ls in facts.language_support}
+    assert rows["japanese"] in short.variables["lines"] and rows["english"] in short.variables["lines"]
+    assert rows["european"] not in short.variables["lines"] and short.more
+    assert all(text in full.variables["lines"] for text in rows.values())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_numbers_that_share_their_hours_say_them_once(lang):
+    q = route(product="o365", cloud="germany", now=NOW)                   # two numbers, the same hours
+    short, full = r(lang).phone(q), r(lang, detail=True).phone(q)
+    hours = default_router().facts.hours["germany_technical"].text.get(lang)
+    assert short.variables["lines"].count(hours) == 1 and full.variables["lines"].count(hours) == 2
+    assert short.variables["numbers"] == full.variables["numbers"] and len(short.variables["numbers"]) == 2
