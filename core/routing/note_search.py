@@ -65,7 +65,7 @@ SYNONYMS_EN = (
     ("verif", "verification", "pin", "code"),
     ("network", "firewall", "proxy", "isp"),
     ("chang", "switch", "swap"),
-    ("charg", "cost", "fee"),
+    ("charg", "cost", "fee", "pay", "paid", "free"),      # what support costs, or that it costs nothing
     ("renew", "expir"),
 )
 SYNONYMS_ZH = (
@@ -74,7 +74,7 @@ SYNONYMS_ZH = (
     ("电话", "致电", "拨打"),
     ("请求", "工单", "事件", "案例", "单子"),
     ("退款", "退钱", "按比例"),
-    ("费用", "扣费", "扣款", "扣钱", "收费", "计费", "付费"),
+    ("费用", "扣费", "扣款", "扣钱", "收费", "计费", "付费", "免费", "付钱", "花钱", "要钱"),
     ("在线", "网上", "线上"),
     ("购买", "买了", "购入", "采购"),
     ("根本原因", "根因", "rca"),
