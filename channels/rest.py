@@ -25,10 +25,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from channels.limits import MESSAGE_ID, sender_budget, check_sender, check_text, clean_metadata
+from server.stores import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+RETRY_AFTER_S = 2                 # a store restart or failover takes seconds
 BOT_KEYS = ("text", "buttons", "image", "attachment", "custom", "quick_replies", "elements")
 
 
@@ -59,8 +61,8 @@ class Refused(Exception):
         self.reason, self.status = reason, status
 
 
-def error(reason: str, status: int) -> response.HTTPResponse:
-    return response.json({"error": reason}, status=status)
+def error(reason: str, status: int, headers: Optional[Dict[str, str]] = None) -> response.HTTPResponse:
+    return response.json({"error": reason}, status=status, headers=headers)
 
 
 class RestInput(InputChannel):
@@ -122,6 +124,10 @@ class RestInput(InputChannel):
                         return response.json(replayed)
                 else:
                     await on_new_message(message)
+            except StoreUnavailable:                 # nothing was answered or stored: the same message again
+                logger.warning("rest: conversation store unavailable for sender %s; answered 503", sender)
+                return error("the conversation store is unavailable; send the same message again shortly",
+                             503, headers={"Retry-After": str(RETRY_AFTER_S)})
             except Exception:  # one failed turn must not leak internals; logged without text
                 logger.exception("rest: turn failed for sender %s", sender)
                 return error("the assistant could not answer; please try again", 500)

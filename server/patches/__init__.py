@@ -24,8 +24,8 @@ from typing import Iterable, List, Optional
 logger = logging.getLogger(__name__)
 
 # install order: the start-up and signal patches first, they act before any request
-NAMES = ("sanic_worker_signals", "lifecycle", "graph_runner", "diet_predict", "rule_states", "event_types",
-         "action_sessions", "action_payload", "action_response_schema", "action_failure_apology")
+NAMES = ("sanic_worker_signals", "lifecycle", "store_failures", "graph_runner", "diet_predict", "rule_states",
+         "event_types", "action_sessions", "action_payload", "action_response_schema", "action_failure_apology")
 SWITCH = "RASA_PATCHES"
 
 

@@ -121,3 +121,28 @@ def test_the_health_route():
             r = await client.get("/webhooks/rest/")
             return r.status_code, r.json()
     assert asyncio.run(go()) == (200, {"status": "ok"})
+
+
+class StoreDownAgent(StoringAgent):
+    """The store cannot be read: the retried-message check and the turn both meet it."""
+
+    def __init__(self):
+        super().__init__()
+
+        async def down(*_):
+            from server.stores import StoreUnavailable
+            raise StoreUnavailable("tracker store read failed")
+        self.tracker_store.retrieve = down
+
+
+@pytest.mark.parametrize("message_id", [None, "m-1"])
+def test_an_unreachable_store_is_a_503_the_client_can_retry(message_id):
+    async def go():
+        agent = StoreDownAgent()
+        async with serve(RestInput(), agent) as client:
+            body = {"sender": "u", "message": "hi", **({"message_id": message_id} if message_id else {})}
+            r = await client.post(URL, json=body)
+            return r.status_code, r.headers.get("retry-after"), r.json(), agent.turns
+    status, retry_after, body, turns = asyncio.run(go())
+    assert status == 503 and int(retry_after) >= 1 and list(body) == ["error"] and "again" in body["error"]
+    assert turns == (1 if message_id is None else 0)               # nothing was answered without its record
