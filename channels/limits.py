@@ -11,8 +11,8 @@
 - Metadata: only what the assistant uses (language en|zh, an IANA-looking time zone); everything else dropped.
 - Per-sender budget (server/stores/sender_budget.py): a token bucket per sender (burst SENDER_BURST
   messages, refilled at SENDER_RATE per minute; 0 turns it off), so one sender cannot monopolise the server.
-  The workers of one machine share it through SQLite (STATE_DB); each machine of the scale-out profile
-  counts its own.
+  The workers of one machine share it through SQLite (STATE_DB); the replicas of the scale-out profile
+  through Redis (REDIS_URL).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 from core.language import normalise_code
-from server.stores.sender_budget import SenderBudget, SharedSenderBudget
+from server.stores.sender_budget import RedisSenderBudget, SenderBudget, SharedSenderBudget
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,11 @@ def shares_state() -> bool:
 
 
 def sender_budget() -> SenderBudget:
-    """Per-sender budget: shared by the Rasa processes of this machine when there are several, else in memory."""
+    """Per-sender budget: shared by every replica through Redis when REDIS_URL is set (the scale-out profile),
+    by the Rasa processes of this machine when there are several, else in memory."""
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    if redis_url:
+        return RedisSenderBudget(redis_url, burst=SENDER_BURST, per_minute=SENDER_RATE)
     if shares_state():
         return SharedSenderBudget(state_db(), burst=SENDER_BURST, per_minute=SENDER_RATE)
     return SenderBudget(burst=SENDER_BURST, per_minute=SENDER_RATE)

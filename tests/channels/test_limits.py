@@ -88,6 +88,7 @@ def test_workers_share_each_senders_budget(tmp_path, monkeypatch, several):
     from server.stores.sender_budget import SenderBudget, SharedSenderBudget
 
     monkeypatch.setenv("STATE_DB", str(tmp_path / "state.db"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("SANIC_WORKERS", "1")
     monkeypatch.setenv("ASSISTANT_SERVERS", "1")
     assert type(sender_budget()) is SenderBudget
@@ -99,3 +100,61 @@ def test_workers_share_each_senders_budget(tmp_path, monkeypatch, several):
     verdicts = [(a, b)[i % 2].allow("flooder", now) for i in range(8)]
     assert verdicts == [True] * 5 + [False] * 3
     assert a.allow("someone else", now) and b.allow("flooder", now + 60 / 60 * 1.01)   # refills at SENDER_RATE
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A throwaway redis-server on a free loopback port (Debian's, as the scale-out profile uses)."""
+    import subprocess
+    import time
+
+    import redis
+
+    from scripts.cluster import find_binary
+    from scripts.processes import free_port
+    port, work = free_port(), tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([find_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(work)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                redis.Redis(port=port, socket_timeout=1).ping()
+                break
+            except redis.ConnectionError:
+                assert time.time() < deadline and proc.poll() is None, "redis-server did not start"
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_replicas_share_each_senders_budget_through_redis(redis_url, monkeypatch):
+    from channels.limits import sender_budget
+    from server.stores.sender_budget import RedisSenderBudget
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    a, b = sender_budget(), sender_budget()                  # two replicas
+    assert isinstance(a, RedisSenderBudget)
+    a.burst = b.burst = 5
+    assert [(a, b)[i % 2].allow("flooder-r") for i in range(8)] == [True] * 5 + [False] * 3
+    assert b.allow("someone else-r")
+    assert 0 < a.redis.ttl(a.PREFIX + "flooder-r") <= 5 / a.rate + 1          # a full bucket is forgotten
+
+
+def test_the_redis_budget_takes_each_token_once_under_concurrency(redis_url):
+    import concurrent.futures as cf
+
+    from server.stores.sender_budget import RedisSenderBudget
+    replicas = [RedisSenderBudget(redis_url, burst=10, per_minute=1) for _ in range(4)]
+    with cf.ThreadPoolExecutor(8) as pool:
+        verdicts = list(pool.map(lambda i: replicas[i % 4].allow("burst-r"), range(40)))
+    assert verdicts.count(True) == 10
+
+
+def test_an_unreachable_redis_budget_counts_locally_and_never_refuses_for_it(caplog):
+    from server.stores.sender_budget import RedisSenderBudget
+    budget = RedisSenderBudget("redis://127.0.0.1:1/0", burst=2, per_minute=60)     # nothing listens on port 1
+    assert [budget.allow("s", now=0) for _ in range(3)] == [True, True, False]       # this process's bucket
+    assert "Redis unusable" in caplog.text and caplog.text.count("Redis unusable") == 1  # then a cool-down
