@@ -16,6 +16,8 @@ Behaviour:
   logged with its reason (never the token, keys or message content) and answered 400/403/413.
 - WeChat waits 5 s and retries the same message up to 3 times. Messages are deduplicated by MsgId (events by
   FromUserName+CreateTime): a retry never starts a second bot turn, it waits for the first one's answer.
+  Where processes share the state, the first one's claim on a message lasts seconds and is renewed while
+  its turn runs: if that process dies, a retry on another one runs the turn and answers.
 - The answer is given as one passive reply if ready within 4.5 s (several bot messages joined, text cut at
   2048 UTF-8 bytes, buttons as a numbered list). Otherwise the reply is `success` and the answer goes out
   through the customer-service API (blocking wechatpy client run in a thread, with timeouts).
@@ -39,7 +41,7 @@ from sanic.request import Request
 
 from channels.limits import MAX_MESSAGE_CHARS, check_text, sender_budget, shares_state, state_db
 from core.render import load_wording, pick_variation
-from server.stores.channel_state import LocalState, RedisState, SQLiteState
+from server.stores.channel_state import ClaimLost, LocalState, RedisState, SQLiteState
 
 logger = logging.getLogger(__name__)
 
@@ -233,20 +235,29 @@ class WeChatInput(InputChannel):
             return None
         else:
             return said("channel_text_only")
+        loop = asyncio.get_running_loop()
         first = await self.state.claim(key)
         if first:
             if not self.budget.allow(openid):
                 await self.state.publish(key, (said("channel_too_fast"), []))
             else:
-                asyncio.get_running_loop().create_task(self._run_turn(key, openid, text, metadata, on_new_message))
+                loop.create_task(self._run_turn(key, openid, text, metadata, on_new_message))
         else:
             logger.info("wechat: retry of %s joins the first request", key)
-        try:
-            text_reply, late = await self.state.wait(key, PASSIVE_DEADLINE)
-        except asyncio.TimeoutError:
-            if first:
-                asyncio.get_running_loop().create_task(self._deliver_late(key, openid))
-            return None                                   # "success": no passive reply, no retry
+        deadline = loop.time() + PASSIVE_DEADLINE
+        while True:
+            try:
+                text_reply, late = await self.state.wait(key, max(0.0, deadline - loop.time()))
+                break
+            except ClaimLost:                             # the process running the turn died: run it here
+                if await self.state.claim(key):
+                    logger.info("wechat: the claim on %s ran out unanswered; this process runs the turn", key)
+                    first = True
+                    loop.create_task(self._run_turn(key, openid, text, metadata, on_new_message))
+            except asyncio.TimeoutError:
+                if first:
+                    loop.create_task(self._deliver_late(key, openid))
+                return None                               # "success": no passive reply, no retry
         if late and first:                                # the overflow goes out once, not once per retry
             asyncio.get_running_loop().create_task(self._send_customer_service(openid, late))
         return text_reply

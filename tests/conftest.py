@@ -61,3 +61,30 @@ def pytest_sessionfinish(session, exitstatus):
     session.config.get_terminal_writer().line(
         "FAILED: the test suite left processes running (now killed):\n" + "\n".join(lines), red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A throwaway redis-server on a free loopback port (Debian's, as the scale-out profile uses)."""
+    import subprocess
+
+    import redis
+
+    from scripts.cluster import find_binary
+    from scripts.processes import free_port
+    port, work = free_port(), tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([find_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(work)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                redis.Redis(port=port, socket_timeout=1).ping()
+                break
+            except redis.ConnectionError:
+                assert time.time() < deadline and proc.poll() is None, "redis-server did not start"
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from server.stores.sqlite import ProcessSQLite
 
@@ -19,6 +19,10 @@ logger = logging.getLogger(__name__)
 
 DEDUP_TTL = 600                     # seconds a turn's result is kept for WeChat's retries
 DEDUP_MAX = 10000
+
+
+class ClaimLost(Exception):
+    """The process that claimed a WeChat message stopped renewing its claim before publishing a result."""
 
 
 class LocalState:
@@ -67,11 +71,20 @@ class SharedState(LocalState):
     """The same, shared by processes through a key-value store: a retry that lands on another process joins
     the turn started by the first one (a set-if-absent claims it; the result is published under the same
     key), and button lists follow the user. If the store cannot be reached, each call falls back to this
-    process's memory (logged): users still get answers, only cross-process deduplication is lost meanwhile."""
+    process's memory (logged): users still get answers, only cross-process deduplication is lost meanwhile.
+
+    A claim lives CLAIM_TTL seconds and the process running the turn renews it until the result is out;
+    then it is kept DEDUP_TTL seconds. If that process dies, its claim expires within seconds and WeChat's
+    next try (about 5 s later) claims the message on another process and is answered."""
 
     PREFIX = "wechat:"
+    CLAIM_TTL = 3                   # seconds; renewed every CLAIM_TTL / 3 while the turn runs
 
-    async def _set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
+    def __init__(self) -> None:
+        super().__init__()
+        self._renewals: Dict[str, "asyncio.Task[None]"] = {}
+
+    async def _set(self, key: str, value: str, ttl: float, only_if_absent: bool = False) -> bool:
         raise NotImplementedError
 
     async def _get(self, key: str) -> Optional[str]:
@@ -85,28 +98,57 @@ class SharedState(LocalState):
 
     async def claim(self, key: str) -> bool:
         try:
-            claimed = await self._set(f"{self.PREFIX}turn:{key}", "pending", DEDUP_TTL, only_if_absent=True)
+            claimed = await self._set(f"{self.PREFIX}turn:{key}", "pending", self.CLAIM_TTL, only_if_absent=True)
+            # a claim taken after the result was out (a renewal raced the publication): the retry joins it
+            claimed = claimed and await self._get(f"{self.PREFIX}result:{key}") is None
         except Exception:  # noqa: BLE001 - any store failure
             self._down("claim")
             return await super().claim(key)
         if claimed:
-            self._future(key)
+            future = self._future(key)
+            self._renewals[key] = asyncio.get_running_loop().create_task(self._renew(key, future))
         return claimed
+
+    async def _renew(self, key: str, future: asyncio.Future) -> None:
+        """Keep the claim while this process runs the turn."""
+        try:
+            while True:
+                await asyncio.sleep(self.CLAIM_TTL / 3)
+                if future.done():
+                    return
+                try:
+                    await self._set(f"{self.PREFIX}turn:{key}", "pending", self.CLAIM_TTL)
+                except Exception:  # noqa: BLE001
+                    self._down("renew")
+        finally:
+            self._renewals.pop(key, None)
 
     async def publish(self, key: str, result: Tuple[str, List[str]]) -> None:
         await super().publish(key, result)
+        renewal = self._renewals.pop(key, None)
+        if renewal is not None:
+            renewal.cancel()
         try:
             await self._set(f"{self.PREFIX}result:{key}", json.dumps(result, ensure_ascii=False), DEDUP_TTL)
+            await self._set(f"{self.PREFIX}turn:{key}", "done", DEDUP_TTL)
         except Exception:  # noqa: BLE001
             self._down("publish")
 
     async def wait(self, key: str, timeout: float) -> Tuple[str, List[str]]:
+        """As LocalState.wait; ClaimLost when the turn was claimed elsewhere and that claim ran out with no
+        result (the process running it died): the caller may claim the message and run the turn itself."""
         if key in self._turns:                              # started here: no polling
             return await super().wait(key, timeout)
         deadline = time.monotonic() + timeout
+        polls = 0
         while True:
             try:
                 raw = await self._get(f"{self.PREFIX}result:{key}")
+                if raw is None and polls % 10 == 9 and await self._get(f"{self.PREFIX}turn:{key}") is None and \
+                        await self._get(f"{self.PREFIX}result:{key}") is None:
+                    raise ClaimLost(key)
+            except ClaimLost:
+                raise
             except Exception:  # noqa: BLE001
                 self._down("wait")
                 raw = None
@@ -115,6 +157,7 @@ class SharedState(LocalState):
                 return first, list(rest)
             if time.monotonic() >= deadline:
                 raise asyncio.TimeoutError
+            polls += 1
             await asyncio.sleep(0.05)
 
     async def buttons(self, openid: str) -> List[str]:
@@ -145,8 +188,8 @@ class RedisState(SharedState):
         import redis.asyncio
         self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
-    async def _set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
-        return bool(await self.redis.set(key, value, nx=only_if_absent, ex=ttl))
+    async def _set(self, key: str, value: str, ttl: float, only_if_absent: bool = False) -> bool:
+        return bool(await self.redis.set(key, value, nx=only_if_absent, px=max(1, int(ttl * 1000))))
 
     async def _get(self, key: str) -> Optional[str]:
         raw = await self.redis.get(key)
@@ -166,7 +209,7 @@ class SQLiteState(SharedState):
                                       "(key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL)")
         self._writes = 0
 
-    async def _set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
+    async def _set(self, key: str, value: str, ttl: float, only_if_absent: bool = False) -> bool:
         now = time.time()
         self._writes += 1
         db = self.db()

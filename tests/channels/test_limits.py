@@ -102,34 +102,6 @@ def test_workers_share_each_senders_budget(tmp_path, monkeypatch, several):
     assert a.allow("someone else", now) and b.allow("flooder", now + 60 / 60 * 1.01)   # refills at SENDER_RATE
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    """A throwaway redis-server on a free loopback port (Debian's, as the scale-out profile uses)."""
-    import subprocess
-    import time
-
-    import redis
-
-    from scripts.cluster import find_binary
-    from scripts.processes import free_port
-    port, work = free_port(), tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([find_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(work)], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 20
-        while True:
-            try:
-                redis.Redis(port=port, socket_timeout=1).ping()
-                break
-            except redis.ConnectionError:
-                assert time.time() < deadline and proc.poll() is None, "redis-server did not start"
-                time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def test_replicas_share_each_senders_budget_through_redis(redis_url, monkeypatch):
     from channels.limits import sender_budget
     from server.stores.sender_budget import RedisSenderBudget

@@ -187,3 +187,86 @@ def test_doctype_declarations_are_refused_before_parsing():
     [r] = run(WeChatInput(TOKEN), agent,
               ("POST", signed(), b'<!DOCTYPE x [<!ENTITY e "boom">]>' + text_xml("&e;")))
     assert r.status_code == 400 and agent.messages == []
+
+
+# ------------------------------------------------------------------ claims that outlive their process by seconds
+def shared_home(home, tmp_path, redis_url):
+    from server.stores.channel_state import RedisState, SQLiteState
+    return (lambda: SQLiteState(str(tmp_path / "state.db"))) if home == "sqlite" else (lambda: RedisState(redis_url))
+
+
+@pytest.fixture
+def short_claims(monkeypatch):
+    from server.stores.channel_state import SharedState
+    monkeypatch.setattr(SharedState, "CLAIM_TTL", 0.3)
+
+
+@pytest.mark.parametrize("home", ["sqlite", "redis"])
+def test_a_claim_is_renewed_while_its_turn_runs_and_kept_once_answered(home, tmp_path, redis_url, short_claims):
+    new = shared_home(home, tmp_path, redis_url)
+    key = f"msg:renew-{home}"
+
+    async def go():
+        a, b = new(), new()
+        claims = [await a.claim(key)]
+        await asyncio.sleep(1.0)                                    # three claim lifetimes: renewed meanwhile
+        claims.append(await b.claim(key))
+        await a.publish(key, ("the answer", []))
+        await asyncio.sleep(0.7)                                    # answered: no longer renewed, still held
+        claims.append(await b.claim(key))
+        return claims, await b.wait(key, 1), a._renewals
+    claims, result, renewals = asyncio.run(go())
+    assert claims == [True, False, False] and result == ("the answer", []) and renewals == {}
+
+
+@pytest.mark.parametrize("home", ["sqlite", "redis"])
+def test_the_claim_of_a_process_that_died_runs_out_within_seconds(home, tmp_path, redis_url, short_claims):
+    from server.stores.channel_state import ClaimLost
+    new = shared_home(home, tmp_path, redis_url)
+    key = f"msg:died-{home}"
+
+    async def go():
+        dying, other = new(), new()
+        assert await dying.claim(key)
+        for task in list(dying._renewals.values()):
+            task.cancel()                                           # the process dies: nobody renews its claim
+        t0 = time.monotonic()
+        with pytest.raises(ClaimLost):                               # a retry waiting for it learns so
+            await other.wait(key, 3)
+        lost_after = time.monotonic() - t0
+        return lost_after, await other.claim(key)
+    lost_after, reclaimed = asyncio.run(go())
+    assert lost_after < 1.5 and reclaimed
+
+
+class DyingAgent:
+    """A turn that never finishes: the process running it is about to die."""
+
+    async def handle_message(self, message):
+        await asyncio.Event().wait()
+
+
+@pytest.mark.parametrize("home", ["sqlite", "redis"])
+def test_a_retry_answers_a_message_whose_first_process_died(home, tmp_path, redis_url, short_claims):
+    """WeChat's retry of a message reaches another process while the first one's claim still holds; the
+    first process has died, so its claim runs out, and the retry runs the turn and answers in time."""
+    new = shared_home(home, tmp_path, redis_url)
+    dying, survivor, echo = WeChatInput(TOKEN), WeChatInput(TOKEN), EchoAgent()
+    dying.state, survivor.state = new(), new()
+
+    async def go():
+        async with serve(dying, DyingAgent()) as a, serve(survivor, echo) as b:
+            first = asyncio.create_task(a.post("/webhooks/wechat/webhook", params=signed(),
+                                               content=text_xml("UK number", msg_id="4242")))
+            await asyncio.sleep(0.2)
+            for task in list(dying.state._renewals.values()):
+                task.cancel()
+            t0 = time.monotonic()
+            retry = await b.post("/webhooks/wechat/webhook", params=signed(),
+                                 content=text_xml("UK number", msg_id="4242"))
+            took = time.monotonic() - t0
+            first.cancel()
+            return retry, took
+    retry, took = asyncio.run(go())
+    assert parse_message(retry.content).content == "echo UK number" and took < 4.5
+    assert [m.text for m in echo.messages] == ["UK number"]
