@@ -95,6 +95,34 @@ def test_security_defaults_hold_behind_the_load_balancer(cluster):
     assert handshake("https://intranet.example") == 200 and handshake("https://evil.example") == 400
 
 
+def test_messages_of_one_conversation_sent_to_both_replicas_at_once_are_handled_one_at_a_time(cluster):
+    """Ten messages of one conversation posted at the same instant, alternately to the two replicas: each is
+    stored once, and each turn (the message, its answers, then listening) is whole before the next starts."""
+    sender = f"burst-{uuid.uuid4().hex[:8]}"
+    texts = ["UK number for Microsoft 365", "and Australia?", "and Canada?", "support hours?", "英国的电话",
+             "Sev A response time for Microsoft 365?", "and the US number?", "where do I open a request?",
+             "thanks", "Microsoft 365 hours in Australia"]
+    start = threading.Barrier(len(texts))
+
+    def send(i: int) -> int:
+        start.wait()
+        return post(cluster.replica_url(i % 2), sender, texts[i], f"{sender}-{i}").status_code
+    with cf.ThreadPoolExecutor(len(texts)) as pool:
+        statuses = list(pool.map(send, range(len(texts))))
+    assert statuses == [200] * len(texts)
+    events = tracker(cluster.replica_url(0), sender)["events"]
+    ids = [e.get("message_id") for e in events if e.get("event") == "user"]
+    assert sorted(ids) == sorted(f"{sender}-{i}" for i in range(len(texts)))          # each once
+    # one at a time: after a user message, the next user message comes only once the bot listens again
+    listening = True
+    for e in events:
+        if e.get("event") == "user":
+            assert listening, "a message was handled while another was"
+            listening = False
+        elif e.get("event") == "action" and e.get("name") == "action_listen":
+            listening = True
+
+
 def test_terminated_database_connections_leave_no_conversation_empty(cluster):
     """Every client connection of PostgreSQL terminated, as a failover or a restart does: each replica's
     pooled connections are dead. The next reads on both replicas still see every conversation whole, the

@@ -52,3 +52,72 @@ def test_configured_from_the_endpoints_file_and_failures_roll_back(tmp_path, mon
     with pytest.raises(LockError):
         store.issue_ticket("y")
     assert not store._db.in_transaction and store.get_lock("y") is None
+
+
+# ------------------------------------------------------------------ Redis (the scale-out profile), atomic tickets
+def redis_stores(redis_url, n=2):
+    from server.stores.lock_store import AtomicRedisLockStore
+    host, port = redis_url.split("//")[1].split("/")[0].split(":")
+    config = EndpointConfig(url=host, type="server.stores.lock_store.AtomicRedisLockStore", port=port, db=0,
+                            key_prefix="test")
+    return [AtomicRedisLockStore(endpoint_config=config) for _ in range(n)]
+
+
+def test_redis_tickets_are_unique_under_concurrency_across_replicas(redis_url):
+    """Four replicas issue 200 tickets for one conversation from 16 threads at once: every number once."""
+    import concurrent.futures as cf
+    stores = redis_stores(redis_url, 4)
+    conversation = "race-1"
+    with cf.ThreadPoolExecutor(16) as pool:
+        tickets = list(pool.map(lambda i: stores[i % 4].issue_ticket(conversation, 60), range(200)))
+    assert sorted(tickets) == list(range(200))
+    assert len(stores[0].get_lock(conversation).tickets) == 200
+    with cf.ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda t: stores[t % 4].cleanup(conversation, t), tickets))
+    assert stores[1].get_lock(conversation) is None                   # every ticket finished: the lock is gone
+
+
+def test_redis_turns_of_one_conversation_run_one_at_a_time_in_ticket_order(redis_url):
+    a, b = redis_stores(redis_url)
+    running, order, overlaps = [0], [], []
+
+    async def turn(store, name):
+        async with store.lock("conv-r", wait_time_in_seconds=0.01) as _:
+            running[0] += 1
+            overlaps.append(running[0])
+            order.append(name)
+            await asyncio.sleep(0.02)
+            running[0] -= 1
+
+    async def scenario():
+        tasks = []
+        for i in range(12):
+            tasks.append(asyncio.create_task(turn((a, b)[i % 2], i)))
+            await asyncio.sleep(0.002)                                 # arrival order 0, 1, 2, ...
+        await asyncio.gather(*tasks)
+    asyncio.run(scenario())
+    assert max(overlaps) == 1 and order == list(range(12))
+    assert a.get_lock("conv-r") is None
+
+
+def test_redis_lock_keys_and_values_are_rasas_own(redis_url):
+    from rasa.core.lock_store import RedisLockStore
+    ours, = redis_stores(redis_url, 1)
+    ours.issue_ticket("same-r", 60)
+    host, port = redis_url.split("//")[1].split("/")[0].split(":")
+    rasa = RedisLockStore(host=host, port=int(port), db=0, key_prefix="test")
+    assert rasa.get_lock("same-r").last_issued == 0 and rasa.issue_ticket("same-r", 60) == 1
+    assert ours.get_lock("same-r").last_issued == 1                    # a rolling upgrade can mix them
+
+
+def test_rasas_own_redis_store_hands_out_a_ticket_twice_under_the_same_load(redis_url):
+    """What AtomicRedisLockStore replaces: the same 200 tickets through Rasa's RedisLockStore repeat numbers
+    (two replicas then both hold the lock) and lose tickets from the lock."""
+    import concurrent.futures as cf
+
+    from rasa.core.lock_store import RedisLockStore
+    host, port = redis_url.split("//")[1].split("/")[0].split(":")
+    stores = [RedisLockStore(host=host, port=int(port), db=0, key_prefix="rasa") for _ in range(4)]
+    with cf.ThreadPoolExecutor(16) as pool:
+        tickets = list(pool.map(lambda i: stores[i % 4].issue_ticket("race-rasa", 60), range(200)))
+    assert len(set(tickets)) < len(tickets)
