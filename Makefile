@@ -22,7 +22,7 @@ export TF_ENABLE_ONEDNN_OPTS ?= 0
 # TensorFlow's C++ INFO lines (CUDA probing, CPU features, executor debug notes) are noise here; warnings stay
 export TF_CPP_MIN_LOG_LEVEL ?= 1
 
-.PHONY: help install browser-deps widget-deps services-deps deploy-deps scaleout train run run-actions shell lint deploy-check test test-fast validate check-facts coverage eval nlu-eval bench review purge-conversations clean
+.PHONY: help install browser-deps widget-deps services-deps deploy-deps scaleout train run run-actions shell lint deploy-check test test-fast validate check-facts coverage eval nlu-eval bench soak review purge-conversations clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -103,6 +103,9 @@ eval: train  ## the shared acceptance cases through the REST channel (starts and
 
 bench: install  ## speed benchmark vs a stock `rasa init` bot in the same run (results/bench.json, results/bench_latency.png)
 	$(PY) scripts/bench.py
+
+soak: train  ## 20 conversations at once for 10 minutes against make run's layout: memory and open files per process (results/soak.json; MINUTES=)
+	$(PY) scripts/soak.py $(if $(MINUTES),--minutes $(MINUTES))
 
 review: install  ## conversation review from the tracker store of ENDPOINTS: results/review.{json,html}, review_candidates.yml (SINCE= UNTIL= YYYY-MM-DD, default the last 7 days)
 	$(PY) scripts/review.py --endpoints $(ENDPOINTS) --out results $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))

@@ -91,6 +91,7 @@ class Supervisor:
         self.stop_signals: Dict[str, int] = {}
         self.layers: Dict[str, int] = {}
         self.logs: Dict[str, Optional[Path]] = {}
+        self.commands: Dict[str, tuple] = {}            # how each child was started (restart)
         self.stop_requested: Optional[int] = None      # the first stop signal received
 
     # ------------------------------------------------------------------------------------------- signals
@@ -113,7 +114,7 @@ class Supervisor:
         """Start `cmd` in its own session; output to `log`, or to this process's own output when None.
         Higher layers stop first."""
         self.check()
-        out = log.open("wb") if log else None
+        out = log.open("ab" if name in self.procs else "wb") if log else None      # a restart appends
         try:
             proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
@@ -121,7 +122,22 @@ class Supervisor:
             if out:
                 out.close()
         self.procs[name], self.stop_signals[name], self.logs[name], self.layers[name] = proc, stop_signal, log, layer
+        self.commands[name] = (cmd, dict(log=log, env=env, cwd=cwd, stop_signal=stop_signal, layer=layer))
         return proc
+
+    def restart(self, name: str, timeout: float = 30.0) -> subprocess.Popen:
+        """Stop one child with its stop signal (SIGKILL after `timeout`) and start it again as it was
+        started (a store restarted under load: same command, port and data); its log goes on."""
+        proc = self.procs[name]
+        _signal_group(proc, self.stop_signals[name])
+        _signal_group(proc, signal.SIGCONT)             # a stopped process handles its stop signal only then
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait(10)
+        cmd, kwargs = self.commands[name]
+        return self.spawn(name, cmd, **kwargs)
 
     def wait_until(self, check: Callable[[], bool], what: str, seconds: float) -> None:
         """Wait for `check()` to hold; fails if the process named `what` exits, time runs out or a stop is
