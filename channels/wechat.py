@@ -41,6 +41,7 @@ from sanic.request import Request
 
 from channels.limits import MAX_MESSAGE_CHARS, check_text, sender_budget, shares_state, state_db
 from core.render import load_wording, pick_variation
+from server.stores import StoreUnavailable
 from server.stores.channel_state import ClaimLost, LocalState, RedisState, SQLiteState
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ SECRET_KEYS = ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_ENCODING_AES_KEY", "WECH
 MAX_BODY = 64 * 1024
 TIMESTAMP_WINDOW = 300
 PASSIVE_DEADLINE = 4.5
+STORE_DOWN = "\x00conversation store unavailable"   # a turn's result that is no answer: WeChat retries
 TEXT_LIMIT = 2048                   # bytes per WeChat text message
 CS_TIMEOUT = 5
 
@@ -213,7 +215,10 @@ class WeChatInput(InputChannel):
                 return self._refuse(400, "malformed message XML", request)
             if not OPENID.match(str(message.source or "")):
                 return self._refuse(400, "malformed FromUserName", request)
-            reply = await self._handle(message, on_new_message)
+            try:
+                reply = await self._handle(message, on_new_message)
+            except StoreUnavailable:                      # no reply: WeChat tries again, and that try runs it
+                return response.text("conversation store unavailable", status=503)
             return self._reply_response(reply, message, args, safe)
 
         return bp
@@ -258,6 +263,9 @@ class WeChatInput(InputChannel):
                 if first:
                     loop.create_task(self._deliver_late(key, openid))
                 return None                               # "success": no passive reply, no retry
+        if text_reply == STORE_DOWN:                      # nothing was stored: the next try runs the turn again
+            await self.state.release(key)
+            raise StoreUnavailable("the conversation store could not be reached")
         if late and first:                                # the overflow goes out once, not once per retry
             asyncio.get_running_loop().create_task(self._send_customer_service(openid, late))
         return text_reply
@@ -271,6 +279,9 @@ class WeChatInput(InputChannel):
             await self.state.set_buttons(openid, payloads)
             pieces = split_utf8(combined) or [said("channel_no_answer")]
             result = (pieces[0], pieces[1:])
+        except StoreUnavailable:
+            logger.warning("wechat: conversation store unavailable; the message is left to WeChat's next try")
+            result = (STORE_DOWN, [])
         except Exception:  # one user's failure must not break the channel
             logger.exception("wechat: turn failed for a user")
             result = (said("channel_error"), [])
@@ -278,6 +289,10 @@ class WeChatInput(InputChannel):
 
     async def _deliver_late(self, key: str, openid: str) -> None:
         first, rest = await self.state.wait(key, 600)
+        if first == STORE_DOWN:                           # WeChat had "success" already: nothing to send
+            logger.warning("wechat: a late turn could not be stored; the user got no answer")
+            await self.state.release(key)
+            return
         await self._send_customer_service(openid, [first] + list(rest))
 
     async def _send_customer_service(self, openid: str, pieces: List[str]) -> None:

@@ -56,6 +56,10 @@ class LocalState:
         """The turn's (first piece, remaining pieces); asyncio.TimeoutError if not ready in `timeout`."""
         return await asyncio.wait_for(asyncio.shield(self._future(key)), timeout)
 
+    async def release(self, key: str) -> None:
+        """Forget a turn that could not be stored: WeChat's next try of the message runs it again."""
+        self._turns.pop(key, None)
+
     async def buttons(self, openid: str) -> List[str]:
         return self._buttons.get(openid, [])
 
@@ -159,6 +163,17 @@ class SharedState(LocalState):
                 raise asyncio.TimeoutError
             polls += 1
             await asyncio.sleep(0.05)
+
+    async def release(self, key: str) -> None:
+        await super().release(key)
+        renewal = self._renewals.pop(key, None)
+        if renewal is not None:
+            renewal.cancel()
+        try:
+            await self._delete(f"{self.PREFIX}result:{key}")
+            await self._delete(f"{self.PREFIX}turn:{key}")
+        except Exception:  # noqa: BLE001
+            self._down("release")
 
     async def buttons(self, openid: str) -> List[str]:
         try:

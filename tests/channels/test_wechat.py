@@ -270,3 +270,31 @@ def test_a_retry_answers_a_message_whose_first_process_died(home, tmp_path, redi
     retry, took = asyncio.run(go())
     assert parse_message(retry.content).content == "echo UK number" and took < 4.5
     assert [m.text for m in echo.messages] == ["UK number"]
+
+
+class StoreDownOnceAgent(EchoAgent):
+    """The conversation store cannot be reached for the first try of a message, then it can."""
+
+    def __init__(self):
+        super().__init__()
+        self.failures = 1
+
+    async def handle_message(self, message):
+        if self.failures:
+            self.failures -= 1
+            from server.stores import StoreUnavailable
+            raise StoreUnavailable("tracker store read failed")
+        await super().handle_message(message)
+
+
+@pytest.mark.parametrize("state", ["local", "shared"])
+def test_a_turn_that_could_not_be_stored_gets_no_reply_and_the_retry_runs_it(state, tmp_path):
+    from server.stores.channel_state import SQLiteState
+    channel, agent = WeChatInput(TOKEN), StoreDownOnceAgent()
+    if state == "shared":
+        channel.state = SQLiteState(str(tmp_path / "state.db"))
+    first, retry = run(channel, agent, ("POST", signed(), text_xml("UK number", msg_id="5151")),
+                       ("POST", signed(), text_xml("UK number", msg_id="5151")))
+    assert first.status_code == 503 and b"UK number" not in first.content       # no passive reply: WeChat retries
+    assert parse_message(retry.content).content == "echo UK number"
+    assert [m.text for m in agent.messages] == ["UK number"]                     # one stored turn
