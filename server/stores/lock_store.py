@@ -7,7 +7,8 @@ a lock with nothing in between to stop another replica doing the same.
 - `SQLiteLockStore` keeps the same TicketLock records in a SQLite table, so the workers of `make run`
   (several processes on one machine, no external server) take turns on a conversation exactly as replicas
   do with Redis. Issuing, updating and finishing each run in one `BEGIN IMMEDIATE` transaction.
-- `AtomicRedisLockStore` runs the same steps inside a Redis WATCH/MULTI transaction.
+- `AtomicRedisLockStore` runs the same steps inside a Redis WATCH/MULTI transaction, and tries a command
+  that meets a dropped connection again (3 times, backoff from 50 ms).
 
 Either way two processes never hand out the same ticket. Waiting for a turn is Rasa's own loop.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any, Callable, Optional, Text, TypeVar
 
 from rasa.core.lock import TicketLock
@@ -25,6 +27,7 @@ from server.stores.sqlite import connect, write_transaction
 
 DEFAULT_DB = "rasa_state.db"
 T = TypeVar("T")
+REDIS_RETRIES, REDIS_BACKOFF_CAP_S = 3, 0.2
 
 
 class SQLiteLockStore(LockStore):
@@ -100,6 +103,14 @@ class AtomicRedisLockStore(RedisLockStore):
         config.pop("type", None)
         super().__init__(host=host, **config)
         self._local = threading.local()         # the transaction in progress, per thread
+        # a command that meets a dropped connection or a restarting server is tried again (Rasa's client
+        # raises at once); connections are made lazily, so every one gets this
+        import redis
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
+        self.red.connection_pool.connection_kwargs.update(
+            retry=Retry(ExponentialBackoff(cap=REDIS_BACKOFF_CAP_S, base=0.05), REDIS_RETRIES),
+            retry_on_error=[redis.ConnectionError, redis.TimeoutError])
 
     @property
     def _tx(self) -> Optional[_Transaction]:
@@ -121,7 +132,18 @@ class AtomicRedisLockStore(RedisLockStore):
             finally:
                 self._tx = None
 
-        return self.red.transaction(run, key, value_from_callable=True)
+        import redis
+        for attempt in range(REDIS_RETRIES + 1):
+            try:
+                return self.red.transaction(run, key, value_from_callable=True)
+            except (redis.ConnectionError, redis.TimeoutError):
+                # a dropped connection or a restarting server: a fresh connection, after a short wait (this
+                # runs in the request's event loop). An EXEC whose reply was lost can leave one extra ticket,
+                # which expires with the lock lifetime.
+                if attempt == REDIS_RETRIES:
+                    raise
+                time.sleep(0.05 * 2 ** attempt)
+        raise AssertionError("unreachable")
 
     def _in_tx(self, conversation_id: Text) -> Optional[_Transaction]:
         return self._tx if self._tx is not None and self._tx.conversation_id == conversation_id else None

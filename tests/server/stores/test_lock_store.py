@@ -121,3 +121,24 @@ def test_rasas_own_redis_store_hands_out_a_ticket_twice_under_the_same_load(redi
     with cf.ThreadPoolExecutor(16) as pool:
         tickets = list(pool.map(lambda i: stores[i % 4].issue_ticket("race-rasa", 60), range(200)))
     assert len(set(tickets)) < len(tickets)
+
+
+@pytest.mark.parametrize("failures_before", [1, 2])
+def test_a_redis_command_that_meets_a_dropped_connection_is_tried_again(redis_url, monkeypatch, failures_before):
+    """Issuing a ticket (a transaction) and reading a lock (a plain command) both get through."""
+    from redis.connection import Connection
+    store, = redis_stores(redis_url, 1)
+    original, failures = Connection.send_packed_command, [0]
+
+    def flaky(self, command, check_health=True):
+        if failures[0]:
+            failures[0] -= 1
+            from redis import ConnectionError
+            raise ConnectionError("Connection closed by server.")
+        return original(self, command, check_health)
+    monkeypatch.setattr(Connection, "send_packed_command", flaky)
+    failures[0] = failures_before
+    ticket = store.issue_ticket(f"flaky-{failures_before}", 60)
+    assert failures == [0]
+    failures[0] = failures_before
+    assert store.get_lock(f"flaky-{failures_before}").last_issued == ticket == 0 and failures == [0]
