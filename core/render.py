@@ -419,7 +419,10 @@ class Renderer:
         self.held_back = self.held_back or not with_due
         for a in rows:
             label = self.label(route, "response", a, skip=("severity", "plan", "product"))
-            level = a.level.label.get(self.lang)          # always: the level may be one read from a description
+            text = a.response.text.get(self.lang)
+            # the level always: it may be one read from a description; unless the row's text starts with it
+            level = a.level.label.get(self.lang)
+            level = "" if text.casefold().startswith(level.casefold()) else level
             head = self.t("label_sep").join(x for x in (level, label) if x)
             if not with_due:
                 due = ""
@@ -427,7 +430,6 @@ class Renderer:
                 due = self.t("due", time=self.when(a.due.at)) + (self.t("estimated") if a.due.estimated else "")
             else:
                 due = self.t("due_unknown").strip()
-            text = a.response.text.get(self.lang)
             lines.append(self.t("row", label=self.head(head),
                                 text=self.with_status(text, due)))
         notes = [n for n in self.row_notes(route, part.rows) if "response" in n.topics or "severity" in n.topics]

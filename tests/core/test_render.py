@@ -354,3 +354,14 @@ def test_numbers_that_share_their_hours_say_them_once(lang):
     hours = default_router().facts.hours["germany_technical"].text.get(lang)
     assert short.variables["lines"].count(hours) == 1 and full.variables["lines"].count(hours) == 2
     assert short.variables["numbers"] == full.variables["numbers"] and len(short.variables["numbers"]) == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("dims", [dict(product="d365_fo", cloud="21v", severity="a"),
+                                  dict(product="d365_ce", cloud="21v", severity="c"),
+                                  dict(product="o365", cloud="21v", severity="a")])
+def test_a_response_row_names_its_level_once(lang, dims):
+    reply = r(lang).response(route(now=NOW, **dims))
+    row = route(now=NOW, **dims).response.rows[0]
+    label = row.level.label.get(lang)
+    assert reply.variables["lines"].count(label) == 1, reply.variables["lines"]
