@@ -240,6 +240,20 @@ http {{
         """SIGKILL one process (a crash, not a shutdown)."""
         self.supervisor.kill(name)
 
+    def terminate_database_clients(self) -> int:
+        """Terminate every client connection of the tracker database, as a failover or a restart does;
+        returns how many there were."""
+        import psycopg2
+        conn = psycopg2.connect(self.postgres_url)
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE datname = 'rasa' AND pid <> pg_backend_pid()")
+                return int(cur.fetchone()[0])
+        finally:
+            conn.close()
+
     def stop(self) -> None:
         self.supervisor.stop()
         if self.pgdata:

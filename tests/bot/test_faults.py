@@ -92,14 +92,7 @@ def drop_redis_clients(cluster: Cluster) -> None:
 
 
 def drop_postgres_clients(cluster: Cluster) -> None:
-    conn = psycopg2.connect(cluster.postgres_url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = 'rasa' AND pid <> pg_backend_pid()")
-    finally:
-        conn.close()
+    cluster.terminate_database_clients()
 
 
 def kill_action_server(cluster: Cluster) -> None:
