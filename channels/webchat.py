@@ -30,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from channels.limits import check_text, clean_metadata, sender_budget, several_workers
+from server.stores import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 STATIC = {"widget.js": "application/javascript", "widget.css": "text/css",
           "socket.io.min.js": "application/javascript", "demo.html": "text/html"}
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+STORE_DOWN = "the conversation store is unavailable; send your message again in a few seconds"
 SID_PREFIX = re.compile(r"^[0-9]{1,3}\.$")
 
 
@@ -138,7 +140,11 @@ class WebChatInput(SocketIOInput):
                 return
             message = UserMessage(text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
                                   input_channel=self.name(), metadata=clean_metadata(data.get(self.metadata_key)))
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            except StoreUnavailable:          # nothing was answered or stored: the widget says to send it again
+                logger.warning("webchat: conversation store unavailable for a message of %s", sid)
+                await sio.emit("error", {"error": STORE_DOWN}, room=sid, namespace=self.namespace)
 
         @bp.route("/<name:str>", methods=["GET"], name="webchat_static")
         async def static(request: Request, name: str):

@@ -66,3 +66,26 @@ def test_with_no_site_listed_only_the_own_origin_connects(monkeypatch):
     eio = socketio_server(monkeypatch, "", "1")
     assert eio.cors_allowed_origins("http://assistant.example:5005", ENVIRON) is True
     assert eio.cors_allowed_origins("https://intranet.example", ENVIRON) is False
+
+
+def test_a_message_the_store_could_not_take_gets_an_error_event_to_send_it_again(monkeypatch):
+    """No answer was given or stored: the widget is told so (its `error` event), instead of silence."""
+    import asyncio
+
+    from channels.webchat import STORE_DOWN
+    from server.stores import StoreUnavailable
+
+    async def store_down(_message) -> None:
+        raise StoreUnavailable("tracker store read failed")
+    monkeypatch.delenv("WEBCHAT_SID_PREFIX", raising=False)
+    monkeypatch.setenv("SANIC_WORKERS", "1")
+    channel = WebChatInput.from_credentials({"session_persistence": True})
+    channel.blueprint(store_down)
+    emitted = []
+
+    async def emit(event, data, room=None, namespace=None):
+        emitted.append((event, data, room))
+    monkeypatch.setattr(channel.sio, "emit", emit)
+    handler = channel.sio.handlers[channel.namespace or "/"][channel.user_message_evt]
+    asyncio.run(handler("sid-1", {"message": "UK number", "session_id": "a1b2c3d4e5f6"}))
+    assert emitted == [("error", {"error": STORE_DOWN}, "sid-1")]
