@@ -267,7 +267,7 @@ class WeChatInput(InputChannel):
             await self.state.release(key)
             raise StoreUnavailable("the conversation store could not be reached")
         if late and first:                                # the overflow goes out once, not once per retry
-            asyncio.get_running_loop().create_task(self._send_customer_service(openid, late))
+            loop.create_task(self._send_customer_service(openid, late))
         return text_reply
 
     async def _run_turn(self, key: str, openid: str, text: str, metadata: Dict, on_new_message) -> None:

@@ -127,11 +127,14 @@ class SharedState(LocalState):
         finally:
             self._renewals.pop(key, None)
 
-    async def publish(self, key: str, result: Tuple[str, List[str]]) -> None:
-        await super().publish(key, result)
+    def _stop_renewing(self, key: str) -> None:
         renewal = self._renewals.pop(key, None)
         if renewal is not None:
             renewal.cancel()
+
+    async def publish(self, key: str, result: Tuple[str, List[str]]) -> None:
+        await super().publish(key, result)
+        self._stop_renewing(key)
         try:
             await self._set(f"{self.PREFIX}result:{key}", json.dumps(result, ensure_ascii=False), DEDUP_TTL)
             await self._set(f"{self.PREFIX}turn:{key}", "done", DEDUP_TTL)
@@ -166,9 +169,7 @@ class SharedState(LocalState):
 
     async def release(self, key: str) -> None:
         await super().release(key)
-        renewal = self._renewals.pop(key, None)
-        if renewal is not None:
-            renewal.cancel()
+        self._stop_renewing(key)
         try:
             await self._delete(f"{self.PREFIX}result:{key}")
             await self._delete(f"{self.PREFIX}turn:{key}")

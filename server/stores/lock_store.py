@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from typing import Any, Callable, Optional, Text, TypeVar
 
 from rasa.core.lock import TicketLock
@@ -27,7 +26,7 @@ from server.stores.sqlite import connect, write_transaction
 
 DEFAULT_DB = "rasa_state.db"
 T = TypeVar("T")
-REDIS_RETRIES, REDIS_BACKOFF_CAP_S = 3, 0.2
+REDIS_RETRIES, REDIS_BACKOFF_BASE_S, REDIS_BACKOFF_CAP_S = 3, 0.025, 0.2    # waits: 50, 100, 200 ms
 
 
 class SQLiteLockStore(LockStore):
@@ -103,14 +102,15 @@ class AtomicRedisLockStore(RedisLockStore):
         config.pop("type", None)
         super().__init__(host=host, **config)
         self._local = threading.local()         # the transaction in progress, per thread
-        # a command that meets a dropped connection or a restarting server is tried again (Rasa's client
-        # raises at once); connections are made lazily, so every one gets this
+        # a command that meets a dropped connection or a restarting server is tried again after 50, 100 and
+        # 200 ms (Rasa's client raises at once): one policy for the plain commands (connections are made
+        # lazily, so every one gets it) and for the transactions (_atomically)
         import redis
         from redis.backoff import ExponentialBackoff
         from redis.retry import Retry
+        self._retry = Retry(ExponentialBackoff(cap=REDIS_BACKOFF_CAP_S, base=REDIS_BACKOFF_BASE_S), REDIS_RETRIES)
         self.red.connection_pool.connection_kwargs.update(
-            retry=Retry(ExponentialBackoff(cap=REDIS_BACKOFF_CAP_S, base=0.05), REDIS_RETRIES),
-            retry_on_error=[redis.ConnectionError, redis.TimeoutError])
+            retry=self._retry, retry_on_error=[redis.ConnectionError, redis.TimeoutError])
 
     @property
     def _tx(self) -> Optional[_Transaction]:
@@ -132,18 +132,10 @@ class AtomicRedisLockStore(RedisLockStore):
             finally:
                 self._tx = None
 
-        import redis
-        for attempt in range(REDIS_RETRIES + 1):
-            try:
-                return self.red.transaction(run, key, value_from_callable=True)
-            except (redis.ConnectionError, redis.TimeoutError):
-                # a dropped connection or a restarting server: a fresh connection, after a short wait (this
-                # runs in the request's event loop). An EXEC whose reply was lost can leave one extra ticket,
-                # which expires with the lock lifetime.
-                if attempt == REDIS_RETRIES:
-                    raise
-                time.sleep(0.05 * 2 ** attempt)
-        raise AssertionError("unreachable")
+        # redis-py does not retry a transaction's commands itself; its waits run in the request's event loop.
+        # An EXEC whose reply was lost can leave one extra ticket, which expires with the lock lifetime.
+        return self._retry.call_with_retry(lambda: self.red.transaction(run, key, value_from_callable=True),
+                                           lambda _error: None)
 
     def _in_tx(self, conversation_id: Text) -> Optional[_Transaction]:
         return self._tx if self._tx is not None and self._tx.conversation_id == conversation_id else None
