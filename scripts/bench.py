@@ -153,16 +153,23 @@ class Bot:
                 out.append((time.perf_counter() - t) * 1000)
         return out
 
+    def servers(self) -> List[Tuple[str, psutil.Process]]:
+        """(kind, process) of each server below `make run`'s launcher: front, actions, rasa."""
+        found = []
+        for child in psutil.Process(self.procs[0].pid).children(recursive=True):
+            cmdline = " ".join(child.cmdline())
+            kind = "front" if "front.py" in cmdline else "actions" if " run actions" in cmdline \
+                else "rasa" if " -m server run" in cmdline else None
+            if kind:
+                found.append((kind, child))
+        return found
+
     def memory(self) -> Dict[str, Any]:
         """The largest process of each server (the target is per process) and every process's peak."""
         if len(self.procs) == 1:            # make run's launcher: its servers are below it
             kinds: Dict[str, List[float]] = {"actions": [], "rasa": [], "front": []}
-            for child in psutil.Process(self.procs[0].pid).children(recursive=True):
-                cmdline = " ".join(child.cmdline())
-                kind = "front" if "front.py" in cmdline else "actions" if " run actions" in cmdline \
-                    else "rasa" if " -m server run" in cmdline else None
-                if kind:
-                    kinds[kind] += peak_mb(child.pid, children=False)
+            for kind, child in self.servers():
+                kinds[kind] += peak_mb(child.pid, children=False)
             actions, rasa, front = kinds["actions"] or [0.0], kinds["rasa"] or [0.0], kinds["front"]
         else:
             actions, rasa, front = peak_mb(self.procs[0].pid), peak_mb(self.procs[1].pid), []

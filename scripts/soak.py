@@ -35,15 +35,10 @@ def processes(bot: Bot) -> Dict[str, psutil.Process]:
     """The assistant's processes by kind and index: front, rasa-0, rasa-1, actions."""
     found: Dict[str, psutil.Process] = {}
     rasa = 0
-    for child in psutil.Process(bot.procs[0].pid).children(recursive=True):
-        cmdline = " ".join(child.cmdline())
-        if "front.py" in cmdline:
-            found["front"] = child
-        elif " run actions" in cmdline:
-            found["actions"] = child
-        elif " -m server run" in cmdline:
-            found[f"rasa-{rasa}"] = child
-            rasa += 1
+    for kind, child in bot.servers():
+        if kind == "rasa":
+            kind, rasa = f"rasa-{rasa}", rasa + 1
+        found[kind] = child
     return found
 
 
