@@ -15,7 +15,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, List, Mapping, Optional, Text
+from typing import Any, Collection, Dict, List, Mapping, Optional, Set, Text
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -332,9 +332,11 @@ class ActionAskSeverity(AskSlotAction):
 
 
 # ---------------------------------------------------------------------------------------------- answers
-def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, Any]) -> None:
+def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, Any],
+           said: Collection[str] = ()) -> None:
     """Answers the state's topic from the policy route, in the user's language, with sources. `slots` are
-    the conversation's values after this turn's events (the hand-off reads severity, problem, proposal)."""
+    the conversation's values after this turn's events (the hand-off reads severity, problem, proposal);
+    `said`: notes an earlier answer of the turn gave, which a notes answer does not repeat."""
     r = state.renderer
     route = state.route
     for problem in route.problems:
@@ -358,8 +360,11 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         send(dispatcher, getattr(r, topic)(route))
     elif topic in NOTE_TOPICS:
         t = NOTE_TOPICS[topic]
-        send(dispatcher, r.from_notes(route, topic, t.response, t.note_topics,
-                                      notes_answering(route, topic, state.text), t.lead))
+        notes = notes_answering(route, topic, state.text)
+        fresh = [n for n in notes if n.id not in said]
+        if said and notes and not fresh:
+            return                            # "EA 客户怎么从订阅支持升级到 ProDirect": one answer, not two alike
+        send(dispatcher, r.from_notes(route, topic, t.response, t.note_topics, fresh, t.lead))
 
 
 def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, Any],
@@ -381,21 +386,23 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     order = asked_parts(text)                 # answer in the order asked: "the number, and is it open?"
     topics = sorted([state.topic] + extras,
                     key=lambda t: order.index(t) if t in order else -1 if t == state.topic else len(order))
-    dim, values = values_named_twice(message.get("entities") or []) if state.topic else (None, [])
+    dim, values = values_named_twice(message.get("entities") or [], text) if state.topic else (None, [])
     states = [state.with_values(**{dim: v}) for v in values] if dim else [state]
     if any(to_ask(state.topic, s.route, s.dims) for s in states):
         states = [state]
     compare = len(states) > 1 and asks_if_same(text)
     waiting = [t for t in extras if t in ROUTE_PART and to_ask(t, state.route, state.dims)] \
         if state.topic in ROUTE_PART else []
-    facts = []
+    facts: List[str] = []
+    said: Set[str] = set()
     for one in states:
         for topic in topics:
             if topic == state.topic or not to_ask(topic, one.route, one.dims):
                 # per part: the support type one question named stays for the others
                 asked = detail_of_another_question_dropped(one, topic) if len(topics) > 1 else one
                 before = len(dispatcher.messages)
-                answer(dispatcher, dataclasses.replace(asked, topic=topic), slots)
+                answer(dispatcher, dataclasses.replace(asked, topic=topic), slots, said)
+                said |= {n for m in dispatcher.messages[before:] for n in m.get("notes_used") or ()}
                 if compare and topic == state.topic:
                     facts.append(the_fact(dispatcher.messages[before:]))
     if compare and all(facts):
@@ -530,6 +537,9 @@ class ActionSwitchLanguage(SafeAction):
             return events
         if to_ask(topic, state.route, state.dims, bool(tracker.get_slot("problem"))):
             return events
+        # the answer said again is the answer to the question asked before ("说中文" asks for no note)
+        asked = [e.get("text") for e in reversed(tracker.events) if e.get("event") == "user" and e.get("text")]
+        state = dataclasses.replace(state, text=asked[1] if len(asked) > 1 else state.text)
         since = len(dispatcher.messages)
         answer(dispatcher, state, tracker.slots)
         offer_more(dispatcher, since, state.renderer)

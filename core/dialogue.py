@@ -12,7 +12,7 @@ from core.routing.note_search import Hit, note_index, strong
 from core.routing.router import row_fact
 from core.routing.vocab import normalize
 from core.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_definition,
-                            asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
+                            asking_sentences, asks_at, asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
                             without_part_cues)
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
@@ -149,7 +149,8 @@ def also_asked(text: Optional[str], topic: Optional[str]) -> List[str]:
     message that asks a question of its own counts (the hand-off and triage answer several parts already)."""
     if topic not in ROUTE_PART and topic not in NOTE_TOPICS and topic != "languages":
         return []
-    parts = [name for name in asked_parts(text) if name != topic]
+    # a part named only in a statement ("I can't sign in to the portal") is context, not a question
+    parts = [name for name in asked_parts(asking_sentences(text or "")) if name != topic]
     if topic != "portal" and "portal" not in parts and asks_for_help(text):
         parts.append("portal")                      # "down in prod: fastest way to get help, and how soon?"
     return parts
@@ -172,12 +173,18 @@ def asks_languages_apart(text: Optional[str], entities: Iterable[Mapping[str, An
     return False
 
 
-def values_named_twice(message_entities: Iterable[Mapping[str, Any]]) -> Tuple[Optional[str], List[str]]:
+def values_named_twice(message_entities: Iterable[Mapping[str, Any]],
+                       text: Optional[str] = None) -> Tuple[Optional[str], List[str]]:
     """The first dimension for which one message names two or more values plainly ("US and UK", "Sev A vs
     Sev C", "技术和帐单"), with the values in the order named; (None, []) when there is none. A value the
-    user rules out ("Australia, not the UK") has a role and does not count."""
+    user rules out ("Australia, not the UK") has a role and does not count, nor does one named only in a
+    statement beside a question ("... for India? The page only shows US, Canada, UK and Australia.")."""
     named: Dict[str, List[str]] = {}
-    for e in message_entities:
+    entities = list(message_entities)
+    asking = [e for e in entities if text and isinstance(e.get("start"), int) and asks_at(text, e["start"])]
+    if asking:
+        entities = asking
+    for e in entities:
         dim, value = e.get("entity"), e.get("value")
         if dim in DIMS and value and not e.get("role") and value not in named.setdefault(dim, []):
             named[dim].append(value)
@@ -287,14 +294,42 @@ def matched_notes(route: Route, text: Optional[str], bar: Mapping[str, float] = 
     return [h.note for h in strong(note_index(route.facts).search(text, route.notes), **bar)]
 
 
+# How a notes answer ranks the notes its words match (BM25 times these): a note of another question must
+# match clearly better than the question's own; our reading of a page (a derived note) rarely is what was
+# asked; a note for one cloud fits a question that names no cloud less than one for every cloud.
+OTHER_TOPIC, DERIVED, OTHER_CLOUD = 0.8, 0.6, 0.7
+
+
 def notes_answering(route: Route, topic: str, text: Optional[str]) -> List[Note]:
-    """The notes that answer a notes topic: those matching the question's words clearly first, whatever their
-    topic ("will they downgrade our Sev A if we go quiet?" asked as a duty), then the topic's own, those that
-    share more of the question's words first."""
+    """The notes that answer a notes topic, best first: the topic's own and those of other topics that match
+    the question's words clearly ("will they downgrade our Sev A if we go quiet?" asked as a duty), ranked by
+    how well they match (see OTHER_TOPIC); the topic's notes that match nothing follow in their order."""
     listed = [n for nt in NOTE_TOPICS[topic].note_topics for n in route.notes_for(nt)]
-    score = {h.note.id: h.score for h in note_index(route.facts).search(text, listed)} if text else {}
-    listed.sort(key=lambda n: -score.get(n.id, 0.0))
-    return list({n.id: n for n in matched_notes(route, text) + listed}.values())
+    own = {n.id for n in listed}
+    hits = note_index(route.facts).search(text, route.notes) if text else []
+    strong_ids = {h.note.id for h in strong(hits, **MATCHING_NOTE)}
+    scored: Dict[str, float] = {}
+    for h in hits:
+        if h.note.id in own or h.note.id in strong_ids:
+            scored[h.note.id] = h.score * _prior(route, h.note) * (1.0 if h.note.id in own else OTHER_TOPIC)
+    notes = {n.id: n for n in listed}
+    notes.update({h.note.id: h.note for h in hits if h.note.id in strong_ids})
+    ranked = sorted((n for n in notes.values() if n.id in scored), key=lambda n: -scored[n.id])
+    return ranked + sorted((n for n in listed if n.id not in scored), key=lambda n: -_prior(route, n))
+
+
+def _prior(route: Route, note: Note) -> float:
+    """How likely a note is what was asked, before its words are read (see OTHER_TOPIC): a note for one cloud
+    or one product of a family fits a question that names neither less than one for them all."""
+    prior = DERIVED if note.derived else 1.0
+    clouds = note.applies.get("cloud")
+    if clouds and not route.query.cloud and len(clouds) < len(route.facts.vocab["clouds"]):
+        prior *= OTHER_CLOUD
+    family = route.facts.vocab["products"].get(route.query.product) if route.query.product else None
+    products = note.applies.get("product")
+    if family is not None and family.is_group and products and not set(family.members) <= set(products):
+        prior *= OTHER_CLOUD
+    return prior
 
 
 def notes_for_every_candidate(route: Route, topic: str, text: Optional[str]) -> List[Note]:

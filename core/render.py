@@ -24,18 +24,21 @@ from core.routing.router import HoursAnswer, ResponseAnswer
 from core.routing.schedule import LineStatus
 from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
-from core.routing.note_search import note_index, terms
-from core.topics import NOTE_TOPICS, without_part_cues
+from core.routing.note_search import VALUE_DIMS, note_index, terms
+from core.topics import NOTE_TOPICS, question_clauses, without_part_cues
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
-SHORT_NOTES_ANSWER = 3       # notes a short notes answer gives besides those the question asks for
+SHORT_NOTES_ANSWER = 2       # at most this many notes in a short notes answer: the best match leads
+CLOSE_NOTE = 0.8             # a further note joins it when it matches the question nearly as well
+CLEAR_NOTE = 6.0             # a match this good (BM25) is the answer; below it the question is broad
 # A note the question's own words ask for ("what will they ask for if I call from my mobile?") is part of
 # the short answer: its BM25 score without the words that ask for a part, absolute and against the best.
 ASKED_NOTE_SCORE, ASKED_NOTE_RATIO = 4.0, 0.5
 ASKED_NOTES = 2              # at most this many of them beside a part's rows
 _ASKS_EXAMPLES = re.compile(r"\b(?:examples?|e\.g|such as|like what|kind of (?:issue|problem)s?)\b"
                             r"|示例|例子|举例|比如|例如|哪些情况|什么情况", re.IGNORECASE)
+_FIRST_SENTENCE = re.compile(r".+?(?:\.(?=\s|$)|。|$)", re.DOTALL)
 _UTC_KEYS = {"UTC", "ETC/UTC", "ETC/UCT", "UCT", "ETC/GMT", "GMT", "ETC/ZULU", "ZULU", "ETC/UNIVERSAL", "UNIVERSAL"}
 
 
@@ -93,12 +96,41 @@ class Renderer:
         self.held_back = False
 
     def asked(self, notes: Sequence[Note]) -> List[Note]:
-        """The notes the question's words ask for, best first."""
-        hits = note_index(self.facts).search(self.asking, notes) if self.asking.strip() else []
+        """The notes the question's words ask for, best first: the words that name the row it asks for (a
+        level, a plan) do not ask for a note about that row."""
+        hits = note_index(self.facts).search(self.asking, notes, without=VALUE_DIMS) if self.asking.strip() else []
         if not hits:
             return []
         bar = max(ASKED_NOTE_SCORE, ASKED_NOTE_RATIO * hits[0].score)
         return [h.note for h in hits if h.score >= bar]
+
+    def clearly_asked(self, notes: Sequence[Note]) -> bool:
+        """Whether the question's words match one of the notes clearly (see CLEAR_NOTE)."""
+        hits = note_index(self.facts).search(self.asking, notes) if self.asking.strip() else []
+        return bool(hits) and hits[0].score >= CLEAR_NOTE
+
+    def close_to_best(self, notes: Sequence[Note]) -> List[Note]:
+        """Of notes after the first (the answer's lead), those the question's words match nearly as well as
+        the best match of all: a short answer gives the note asked for, and a second only in a near tie."""
+        hits = note_index(self.facts).search(self.asking, notes) if self.asking.strip() else []
+        if not hits:
+            return []
+        bar = max(ASKED_NOTE_SCORE, CLOSE_NOTE * hits[0].score)
+        close = {h.note.id for h in hits if h.score >= bar}
+        return [n for n in notes[1:] if n.id in close]
+
+    def best_per_question(self, notes: Sequence[Note]) -> List[Note]:
+        """For a message that asks two things ("when are we charged, and do we get money back if we
+        cancel?"), the note each of its questions matches best."""
+        clauses = question_clauses(self.asking)
+        if len(clauses) < 2:
+            return []
+        index, out = note_index(self.facts), []
+        for clause in clauses:
+            hits = index.search(clause, notes)
+            if hits and hits[0].score >= ASKED_NOTE_SCORE:
+                out.append(hits[0].note)
+        return out
 
     def finish(self, reply: Reply) -> Reply:
         """The reply, marked when it held details back (the caller offers them)."""
@@ -268,6 +300,19 @@ class Renderer:
             out += [self.t("conflict", why=c.why.get(self.lang)) for c in conflicts]
         return "".join(out)
 
+    def for_any_plan(self, route: Route, part: str, rows: Sequence) -> list:
+        """A short answer gives the rows for the plan the question names, or for any plan; those for another
+        plan (Premier's own portal) come on request, unless no other row is left."""
+        rows = list(rows)
+        if self.detail:
+            return rows
+        plan = route.query.plan
+        general = [r for r in rows if plan in route.row_label(part, r).get("plan", (plan,))]
+        if general and len(general) < len(rows):
+            self.held_back = True
+            return general
+        return rows
+
     @staticmethod
     def conflicts_of(route: Route, rows) -> list:
         """The documented conflicts behind these rows (not the whole route's)."""
@@ -306,7 +351,7 @@ class Renderer:
                 and route.notes_for("severity")):
             # "can billing be Severity A?": no time, because the level does not exist there; the severity
             # notes say so, which "my sources don't say" would hide
-            return self.from_notes(route, "severity", "utter_answer_severity", ("severity",))
+            return self.level_ruled_out(route)
         if answered_by_general_notes(route):          # e.g. Business Central: partners only, whatever is asked
             response = NOTE_TOPICS[topic].response if topic in NOTE_TOPICS else "utter_answer_portal"
             return self.from_notes(route, topic, response, ("general",))
@@ -318,6 +363,13 @@ class Renderer:
             subject = self.t("name_with_qualifier", name=subject, qualifier=self.join(narrowed))
         return Reply("utter_no_fact", {"subject": subject, "what": self.t(f"what_{topic}"),
                                        "hint": self.t("hint_portal") if topic != "portal" else ""})
+
+    def level_ruled_out(self, route: Route) -> Reply:
+        """"Can I open a Sev A for a billing issue?": the conditions that rule the level out (a scheme's first
+        note states them) lead the severity notes."""
+        conditions = [self.facts.notes[s.notes[0]] for s in route.severity.rows if s.notes]
+        notes = conditions + [n for n in route.notes_for("severity") if n not in conditions]
+        return self.from_notes(route, "severity", "utter_answer_severity", ("severity",), notes, by_level=False)
 
     def phone(self, route: Route) -> Reply:
         part = route.phone
@@ -369,7 +421,12 @@ class Renderer:
         if not part.rows:
             return self.no_fact(route, "hours")
         lines = []
-        for a in part.rows:
+        rows = part.rows
+        level = route.query.severity
+        of_level = [a for a in rows if level in (a.hours.applies.get("severity") or ())]
+        if level and of_level and len(of_level) < len(rows) and not self.detail:
+            rows, self.held_back = of_level, True        # "Sev A: around the clock?": the hours of Sev A
+        for a in rows:
             label = self.label(route, "hours", a, skip=("severity",))
             text = a.hours.text.get(self.lang)
             if a.business_hours is not None:
@@ -377,20 +434,21 @@ class Renderer:
             status = self.status(a.status, self.business_regions())
             lines.append(self.t("row", label=self.head(label),
                                 text=self.with_status(text, status)))
-        notes = [n for n in self.row_notes(route, part.rows)] + list(route.notes_for("24x7"))[:1]
-        sources = [s for a in part.rows for s in a.hours.sources] + \
-                  [a.business_hours.source for a in part.rows if a.business_hours is not None]
+        notes = [n for n in self.row_notes(route, rows)] + list(route.notes_for("24x7"))[:1]
+        sources = [s for a in rows for s in a.hours.sources] + \
+                  [a.business_hours.source for a in rows if a.business_hours is not None]
         return self.finish(Reply("utter_answer_hours", {
             "subject": self.subject(route), "lines": self.body(lines),
-            "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
-            "source": self.sources(sources), "hours": [a.hours.id for a in part.rows]}))
+            "notes": self.notes(notes, self.conflicts_of(route, rows)),
+            "source": self.sources(sources), "hours": [a.hours.id for a in rows]}))
 
     def portal(self, route: Route) -> Reply:
         part = route.portal
         if not part.rows:
             return self.no_fact(route, "portal")
+        rows = self.for_any_plan(route, "portal", part.rows)
         lines = []
-        for p in part.rows:
+        for p in rows:
             label = self.label(route, "portal", p, skip=("support_type",))
             steps = f" {p.steps.get(self.lang)}" if p.steps else ""
             lines.append(self.t("portal_line", label=self.head(label),
@@ -400,9 +458,9 @@ class Renderer:
         notes = list(route.notes_for("portal"))
         return self.finish(Reply("utter_answer_portal", {
             "subject": self.subject(route), "lines": self.body(lines) + extra, "rows": "\n".join(lines) + extra,
-            "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
-            "source": self.sources(s for p in part.rows for s in p.sources),
-            "urls": [p.url for p in part.rows if p.url]}))
+            "notes": self.notes(notes, self.conflicts_of(route, rows)),
+            "source": self.sources(s for p in rows for s in p.sources),
+            "urls": [p.url for p in rows if p.url]}))
 
     def response(self, route: Route) -> Reply:
         part = route.response
@@ -444,6 +502,8 @@ class Renderer:
         part = route.severity
         if not part.rows:
             return self.no_fact(route, "severity")
+        if route.query.severity and any(p.code in LEVEL_RULED_OUT for p in route.problems) and not self.detail:
+            return self.level_ruled_out(route)
         lines = []
         # a short answer gives a level's examples when the question asks for examples or speaks of them
         asked_terms = set(note_index(self.facts).query_terms(self.asking)) if self.asking else set()
@@ -452,9 +512,12 @@ class Renderer:
             label = self.label(route, "severity", scheme)
             if label:
                 lines.append(self.t("row_label", label=label).rstrip())
-            for lv in scheme.levels_for(route.query.severity):
-                if route.query.plan and lv.plans and route.query.plan not in lv.plans:
-                    continue
+            levels = [lv for lv in scheme.levels_for(route.query.severity)
+                      if not (route.query.plan and lv.plans and route.query.plan not in lv.plans)]
+            general = [lv for lv in levels if not lv.plans]
+            if not self.detail and not route.query.plan and general and len(general) < len(levels):
+                levels, self.held_back = general, True       # a plan's own level ("Standard"): on request
+            for lv in levels:
                 ex = [e.rstrip("。.") for e in lv.examples.get(self.lang, ())]
                 if ex and not wants_examples and \
                         len(asked_terms & set(terms(" ".join(e for v in lv.examples.values() for e in v)))) < 2:
@@ -467,7 +530,7 @@ class Renderer:
         # Severity A, the highest level for billing): they are part of what the level means there
         # (a scheme's first note states them)
         conditions = [s.notes[0] for s in part.rows if s.notes] \
-            if route.query.severity or route.query.support_type else []
+            if route.query.severity in ("a", "critical") or route.query.support_type else []
         return self.finish(Reply("utter_answer_severity", {
             "subject": self.subject(route), "lines": self.body(lines), "notes": self.notes(notes, kept=conditions),
             "source": self.sources(s for x in part.rows for s in x.sources), "schemes": [s.id for s in part.rows]}))
@@ -500,8 +563,9 @@ class Renderer:
                                                             "notes": "", "source": self.sources(sources)}))
 
     def from_notes(self, route: Route, topic: str, response: str, topics: Sequence[str],
-                   notes: Optional[Sequence[Note]] = None, lead: Optional[str] = None) -> Reply:
-        """A notes answer: `notes` (by default every note of `topics`), after the lines of the `lead` part."""
+                   notes: Optional[Sequence[Note]] = None, lead: Optional[str] = None, by_level: bool = True) -> Reply:
+        """A notes answer: `notes` (by default every note of `topics`), after the lines of the `lead` part;
+        `by_level`: a short answer puts the notes about the level asked first."""
         notes = list({n.id: n for n in (notes if notes is not None else
                                         [n for t in topics for n in route.notes_for(t)])}.values())
         lines: List[str] = []
@@ -513,14 +577,19 @@ class Renderer:
                 sources += [s for p in route.portal.rows for s in p.sources]
         if not notes and not lines and "general" not in topics:
             return self.no_fact(route, topic)
-        if not self.detail and len(notes) > SHORT_NOTES_ANSWER:
+        if not self.detail and len(notes) > 1:
             # the notes about the level asked ("what do they expect from us on a Sev A?") come first
             level = route.query.severity
-            about_level = [n for n in notes if level and (level in (n.applies.get("severity") or ()) or
-                                                          (level in ("a", "critical") and "contact_sev_a" in n.topics))]
+            about_level = [n for n in notes if by_level and level and not n.derived and (
+                level in (n.applies.get("severity") or ()) or
+                (level in ("a", "critical") and "contact_sev_a" in n.topics))]
             notes = about_level + [n for n in notes if n not in about_level]
-            asked = {n.id for n in self.asked(notes)}
-            short = [n for k, n in enumerate(notes) if k < SHORT_NOTES_ANSWER or n.id in asked]
+            # a note the words ask for clearly is the answer; a broad question ("what does support cover?")
+            # gets the first notes
+            clear = self.clearly_asked(notes)
+            short = notes[:1] + [n for n in self.best_per_question(notes) + self.close_to_best(notes)
+                                 if n is not notes[0]] if clear else notes
+            short = list({n.id: n for n in short}.values())[:SHORT_NOTES_ANSWER]
             self.held_back, notes = len(short) < len(notes), short
         for n in notes:
             lines.append(self.t("row", label="", text=self.note_text(n)))
@@ -597,10 +666,14 @@ class Renderer:
                 value = sorted(lv.values)[0] if lv.id not in lv.values else lv.id
                 buttons.append({"title": lv.label.get(self.lang),
                                 "payload": "/inform" + json.dumps({"severity": value})})
+        # the proposal is the level and why; the definition's first sentence says what the level is (the rest,
+        # and where to open the request, come once a level is chosen: utter_triage_confirmed)
+        definition = level.definition.get(self.lang)
+        if not self.detail:
+            definition = _FIRST_SENTENCE.match(definition).group(0).strip()
         return Reply("utter_triage_result", {"level": level.label.get(self.lang), "scheme": scheme_name,
-                                             "reasons": reasons, "definition": level.definition.get(self.lang),
-                                             "extra": extra,
-                                             "filing": self.filing_block(route), "proposed": level_id}, buttons)
+                                             "reasons": reasons, "definition": definition,
+                                             "extra": extra, "proposed": level_id}, buttons)
 
     # ------------------------------------------------------------------------------------ clarifying
     def ask(self, slot: str, candidates: Sequence[str], retry: bool, route: Optional[Route] = None) -> Reply:

@@ -231,6 +231,34 @@ def clause_at(text: str, position: int) -> str:
     return ""
 
 
+_SENTENCE = re.compile(r"[^。.!！;；\n?？]+[?？]*")
+
+
+# a yes/no question without its question mark ("also is it staffed on sundays")
+_YES_NO = re.compile(r"^\W*(?:(?:also|and|so|ok|okay|but|then)\W+)?(?:is|are|do|does|did|can|could|will|would"
+                     r"|should|has|have|may)\b", re.IGNORECASE)
+
+
+def asking_sentences(text: str) -> str:
+    """The sentences of a message that ask something; the whole message when none does."""
+    asking = [m.group(0) for m in _SENTENCE.finditer(text[:2000])
+              if _QUESTION.search(m.group(0)) or _YES_NO.search(m.group(0))]
+    return " ".join(asking) if asking else text
+
+
+def question_clauses(text: str) -> List[str]:
+    """The clauses of a message that ask something ("when are we charged, and do we get money back?")."""
+    return [m.group(0) for m in _QUESTION_CLAUSE.finditer(text[:2000]) if _QUESTION.search(m.group(0))]
+
+
+def asks_at(text: str, position: int) -> bool:
+    """Whether the sentence of a message (as sent) that holds `position` asks something."""
+    for m in _SENTENCE.finditer(text[:2000]):
+        if m.start() <= position < m.end():
+            return bool(_QUESTION.search(m.group(0)))
+    return False
+
+
 def asks_part_in(clause: str, part: str) -> bool:
     """Whether a clause holds the cue words of a routing part."""
     return part in _CUES and bool(_CUES[part].search(clause))

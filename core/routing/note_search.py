@@ -44,7 +44,10 @@ _FUNCTION_ZH = frozenset("的了们吗呢吧啊呀嘛哦我你他她它这那么
 _ZH_BREAK = re.compile("|".join(sorted(_STOP_ZH, key=len, reverse=True)) + "|[" + "".join(sorted(_FUNCTION_ZH)) + "]")
 _K1, _B = 1.2, 0.75
 # the dimensions the route restricts notes by; a plan or severity word is what a note is about
-_PLACE_DIMS = ("product", "cloud", "country")
+PLACE_DIMS = ("product", "cloud", "country")
+# ... unless the question only names the level or plan its answer is about ("Sev A response time?"): then
+# those words say which row it asks for, not which note
+VALUE_DIMS = PLACE_DIMS + ("severity", "plan")
 
 
 # Words that mean the same here, in the note's wording first: a user says "downgrade" where the page says
@@ -67,6 +70,8 @@ SYNONYMS_EN = (
     ("chang", "switch", "swap"),
     ("charg", "cost", "fee", "pay", "paid", "free"),      # what support costs, or that it costs nothing
     ("renew", "expir"),
+    ("buy", "bought", "purchas"),
+    ("eligibl", "entitl", "qualify"),
 )
 SYNONYMS_ZH = (
     ("降低", "调低", "下调", "降级", "调降"),
@@ -83,9 +88,20 @@ SYNONYMS_ZH = (
     ("更改", "更换", "切换", "换成", "变更"),
     ("续订", "到期", "过期", "续费", "续期", "续约"),
     ("中断", "宕机", "挂了", "挂掉", "瘫痪", "停摆"),
+    ("持续", "一直有人", "不间断", "连续不断"),
+    ("非管理员", "不是管理员", "普通用户", "普通员工", "最终用户", "终端用户"),
     # "how-to" (the page's word) is two stop words apart: one term, in both languages
     ("howto", "how-tos", "how-to", "如何操作", "操作方法", "使用方法", "功能怎么用", "怎么用的问题"),
 )
+# Phrases that mean one thing: someone who is no admin ("a normal user", "not an admin", "non-admins"),
+# help from one person to another ("1:1", "one-on-one"), who may have something ("only available to").
+PHRASES_EN = (
+    ("nonadmin", r"\b(?:not|non)[\s-]?(?:an?\s+)?(?:business\s+)?admin(?:istrator)?s?\b"
+                 r"|\b(?:normal|regular|ordinary|plain|end)[\s-]users?\b"),
+    ("oneonone", r"(?<!\w)(?:1:1|1-on-1|one[\s-]on[\s-]one)(?!\w)"),
+    ("eligibl", r"\bonly available to\b"),           # "who is eligible for Sev A?": "only available to ..."
+)
+_PHRASE_EN = [(re.compile(rx), f" {word} ") for word, rx in PHRASES_EN]
 _SYN_EN = {w: group[0] for group in SYNONYMS_EN for w in group}
 _SYN_ZH = re.compile("|".join(sorted((re.escape(w) for g in SYNONYMS_ZH for w in g[1:]), key=len, reverse=True)))
 _ZH_CANON = {w: g[0] for g in SYNONYMS_ZH for w in g[1:]}
@@ -106,6 +122,8 @@ def _stem(word: str) -> str:
 def terms(text: str) -> List[str]:
     """The scoring terms of a text: English stems and Chinese character pairs."""
     text = _SYN_ZH.sub(lambda m: _ZH_CANON[m.group(0)], normalize(text).lower())
+    for rx, word in _PHRASE_EN:
+        text = rx.sub(word, text)
     out = [_stem(w.strip("'.")) for w in _LATIN.findall(text) if w not in _STOP_EN]
     for run in _HAN_RUN.findall(_ZH_BREAK.sub(" ", text)):
         out += [run[i:i + 2] for i in range(len(run) - 1)]
@@ -143,24 +161,26 @@ class NoteIndex:
         n = len(docs)
         self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
 
-    def query_terms(self, text: str) -> List[str]:
-        """The question's terms, without the names of products, clouds and countries."""
-        return list(self._query_terms(text[:2000]))
+    def query_terms(self, text: str, without: Tuple[str, ...] = PLACE_DIMS) -> List[str]:
+        """The question's terms, without the names of the values of `without` (products, clouds, countries)."""
+        return list(self._query_terms(text[:2000], without))
 
     # one turn asks several times (topic, product, notes)
     @lru_cache(maxsize=64)  # noqa: B019 - indexes live for the process (note_index): nothing to leak
-    def _query_terms(self, text: str) -> Tuple[str, ...]:
+    def _query_terms(self, text: str, without: Tuple[str, ...]) -> Tuple[str, ...]:
         text = normalize(text)
         if not terms(text):                   # nothing to match: spare the vocabulary pass
             return ()
         for m in sorted(self._vocab.find(text, fuzzy=False), key=lambda m: -m.start):
-            if m.dim in _PLACE_DIMS:
+            if m.dim in without:
                 text = text[:m.start] + " " + text[m.end:]
         return tuple(dict.fromkeys(terms(text)))
 
-    def search(self, text: str, notes: Optional[Iterable[Note]] = None) -> List[Hit]:
-        """The given notes (all by default) that share words with `text`, best first."""
-        query = [t for t in self.query_terms(text) if t in self._idf]
+    def search(self, text: str, notes: Optional[Iterable[Note]] = None,
+               without: Tuple[str, ...] = PLACE_DIMS) -> List[Hit]:
+        """The given notes (all by default) that share words with `text`, best first; the names of the values
+        of `without` do not count."""
+        query = [t for t in self.query_terms(text, without) if t in self._idf]
         if not query:
             return []
         total = sum(self._idf[t] for t in query)

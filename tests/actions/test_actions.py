@@ -143,17 +143,19 @@ def test_triage_then_confirm():
                                                [("product", "m365"), ("cloud", "china_21v")], product="m365",
                                                cloud="china_21v"))
     assert msgs[0]["response"] == "utter_triage_result" and msgs[0]["proposed"] == "a"
-    assert "400-089-0365" in msgs[0]["filing"]                       # where to open it comes with the proposal
+    assert "filing" not in msgs[0]                                   # the proposal is the level and why
+    assert msgs[0]["definition"].endswith("unusable.")               # what the level is: its first sentence
     assert slot(events, "proposed_severity") == "a" and slot(events, "topic") == "triage"
     msgs, events = run(ActionTriageConfirm(), tracker("yes", "affirm", topic="triage", product="m365",
                                                       cloud="china_21v", proposed_severity="a"))
     assert msgs[0]["response"] == "utter_triage_confirmed" and "1 hour" in msgs[0]["first_response"]
+    assert "400-089-0365" in msgs[0]["filing"]                       # where to open it, once the level is chosen
     assert slot(events, "severity") == "a"
 
 
 def test_a_proposal_without_a_product_names_no_portal():
-    msgs, _ = run(ActionTriage(), tracker("Our site is down for everyone", "describe_problem"))
-    assert msgs[0]["response"] == "utter_triage_result" and msgs[0]["filing"] == ""
+    msgs, _ = run(ActionTriageConfirm(), tracker("yes", "affirm", topic="triage", proposed_severity="a"))
+    assert msgs[0]["response"] == "utter_triage_confirmed" and msgs[0]["filing"] == ""
 
 
 def test_unclear_problem_asks_for_impact():

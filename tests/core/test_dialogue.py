@@ -66,6 +66,9 @@ def test_query_of_skips_empty_values():
 
 @pytest.mark.parametrize("text,topic,others", [
     ("UK hotline for M365? also is it staffed on sundays", "phone", ["hours"]),
+    # a part named in a statement beside the question is context: "I can't sign in to the portal"
+    ("Is there a Dynamics 365 phone number? I can't sign in to the portal to raise a ticket", "phone", []),
+    ("Dynamics 365 国际版有没有电话可以打？登录不了支持门户", "phone", []),
     ("where do I log the case online, and which number can I ring instead?", "portal", ["phone"]),
     ("F&O 21V 在线提交网址？响应要多久？", "portal", ["response"]),
     ("这个问题算什么级别，拨打哪个号码", "severity", ["phone"]),
@@ -83,6 +86,23 @@ def test_query_of_skips_empty_values():
 ])
 def test_a_second_question_in_one_message_is_found(text, topic, others):
     assert also_asked(text, topic) == others
+
+
+@pytest.mark.parametrize("text, expected", [
+    # values named only in a statement beside the question are context, not questions
+    ("Is there a support number for India? The page only shows US, Canada, UK and Australia.", (None, [])),
+    ("新加坡有支持电话吗？页面上好像只列了美国和英国", (None, [])),
+    ("Numbers for US, UK?", ("country", ["us", "uk"])),
+    ("US and UK numbers please", ("country", ["us", "uk"])),           # no question at all: every value
+])
+def test_values_named_in_a_statement_are_not_asked(text, expected):
+    from core.dialogue import values_named_twice
+
+    names = {"India": "in", "US": "us", "Canada": "ca", "UK": "uk", "Australia": "au", "新加坡": "sg",
+             "美国": "us", "英国": "uk"}
+    ents = [{"entity": "country", "value": v, "start": text.index(k), "end": text.index(k) + len(k)}
+            for k, v in names.items() if k in text]
+    assert values_named_twice(ents, text) == expected
 
 
 @pytest.mark.parametrize("entities,expected", [

@@ -7,6 +7,7 @@ import pytest
 
 from core.routing import default_router, route, triage
 from core.render import Renderer, load_wording, pick_variation
+from core.dialogue import notes_answering
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))      # a Monday
 
@@ -252,16 +253,34 @@ def test_a_short_answer_holds_notes_back_and_cites_one_source_without_its_sectio
     assert len(short.variables["source"]) < len(full.variables["source"])
 
 
-def test_a_notes_answer_gives_a_few_notes_then_the_rest_on_request():
-    from core.render import SHORT_NOTES_ANSWER
+def test_a_notes_answer_gives_the_note_asked_for_then_the_rest_on_request():
     q = route(product="o365", cloud="21v", now=NOW)
     every = list(q.notes_for("responsibilities"))
-    assert len(every) > SHORT_NOTES_ANSWER
     short = r("en").from_notes(q, "responsibilities", "utter_answer_responsibilities", ("responsibilities",))
     full = r("en", detail=True).from_notes(q, "responsibilities", "utter_answer_responsibilities",
                                            ("responsibilities",))
-    assert len(short.variables["notes_used"]) == SHORT_NOTES_ANSWER and short.more
+    from core.render import SHORT_NOTES_ANSWER
+    # no words to match (a broad question): the first notes
+    assert short.variables["notes_used"] == [n.id for n in every[:SHORT_NOTES_ANSWER]] and short.more
     assert len(full.variables["notes_used"]) == len(every) and not full.more
+
+
+@pytest.mark.parametrize("question, expected", [
+    # two questions in one message: each one's note
+    ("When are we charged for a support plan bought online, and do we get money back if we cancel mid-term?",
+     {"d365_plan_billing", "d365_plan_no_refund"}),
+    # one question whose words match a note clearly: that note alone, said on the heading's line
+    ("do we get money back if we cancel our support plan mid-term?", {"d365_plan_no_refund"}),
+])
+def test_a_short_notes_answer_gives_each_questions_best_note(question, expected):
+    from core.render import SHORT_NOTES_ANSWER
+    q = route(product="d365", cloud="worldwide", now=NOW)
+    renderer = Renderer(default_router().facts, "en", NOW, question=question)
+    reply = renderer.from_notes(q, "plan_lifecycle", "utter_answer_plan_lifecycle", ("plan_lifecycle",),
+                                notes_answering(q, "plan_lifecycle", question))
+    assert set(reply.variables["notes_used"]) == expected and reply.more
+    assert len(expected) > 1 or not reply.variables["lines"].startswith("\n")
+    assert len(reply.variables["notes_used"]) <= SHORT_NOTES_ANSWER
 
 
 def test_an_answer_with_nothing_to_hold_back_offers_no_more():
@@ -365,3 +384,31 @@ def test_a_response_row_names_its_level_once(lang, dims):
     row = route(now=NOW, **dims).response.rows[0]
     label = row.level.label.get(lang)
     assert reply.variables["lines"].count(label) == 1, reply.variables["lines"]
+
+
+@pytest.mark.parametrize("plan, premier_online", [(None, False), ("premier", True)])
+def test_a_plans_own_portal_comes_when_the_plan_is_named(plan, premier_online):
+    """Premier Online is Premier's own portal: a question naming no plan gets the portal for any plan."""
+    q = route(product="d365_ce", cloud="worldwide", plan=plan, now=NOW)
+    reply = r("en").portal(q)
+    assert ("https://support.microsoft.com/premier" in reply.variables["urls"]) is premier_online
+    assert "https://admin.powerplatform.microsoft.com" in reply.variables["urls"]
+    assert reply.more or plan is not None                        # held back: offered on request
+    assert "https://support.microsoft.com/premier" in r("en", detail=True).portal(q).variables["urls"]
+
+
+def test_the_hours_of_the_level_asked_lead_a_short_answer():
+    """"Sev A with 21Vianet: around the clock?": Sev A's hours, not billing's and presales' too."""
+    q = route(product="m365", cloud="21v", severity="a", now=NOW)
+    short, full = r("en").hours(q), r("en", detail=True).hours(q)
+    assert len(short.variables["hours"]) == 1 and short.more
+    assert "24" in short.variables["lines"] and len(full.variables["hours"]) > 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_level_ruled_out_is_answered_by_its_condition(lang):
+    """"Can I open a Sev A for billing at 21Vianet?": the condition that rules it out leads the answer."""
+    q = route(product="m365", cloud="21v", support_type="billing", severity="a", now=NOW)
+    reply = r(lang).severity(q)
+    assert reply.response == "utter_answer_severity"
+    assert reply.variables["notes_used"][0] == "o365_21v_sev_a_conditions"
