@@ -11,9 +11,9 @@ from core.routing.model import DIMS, Hours, Note, Phone, Portal, ResponseTime
 from core.routing.note_search import Hit, note_index, strong
 from core.routing.router import row_fact
 from core.routing.vocab import normalize
-from core.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asks_definition,
-                            asking_sentences, asks_at, asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
-                            without_part_cues)
+from core.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asking_sentences, asks_at,
+                         asks_definition, asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
+                         without_part_cues)
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
 INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
@@ -173,21 +173,32 @@ def asks_languages_apart(text: Optional[str], entities: Iterable[Mapping[str, An
     return False
 
 
+def _plain_values(entities: Iterable[Mapping[str, Any]]) -> Dict[str, List[str]]:
+    """The values each routing dimension is named with, in order, without those the user rules out."""
+    named: Dict[str, List[str]] = {}
+    for e in entities:
+        dim, value = e.get("entity"), e.get("value")
+        if dim in DIMS and value and not e.get("role") and value not in named.setdefault(dim, []):
+            named[dim].append(value)
+    return named
+
+
 def values_named_twice(message_entities: Iterable[Mapping[str, Any]],
                        text: Optional[str] = None) -> Tuple[Optional[str], List[str]]:
     """The first dimension for which one message names two or more values plainly ("US and UK", "Sev A vs
     Sev C", "技术和帐单"), with the values in the order named; (None, []) when there is none. A value the
     user rules out ("Australia, not the UK") has a role and does not count, nor does one named only in a
-    statement beside a question ("... for India? The page only shows US, Canada, UK and Australia.")."""
-    named: Dict[str, List[str]] = {}
+    statement beside a question: "where do I raise a ticket for BC? can't find it in PPAC" asks for the one
+    value its question names (returned alone)."""
     entities = list(message_entities)
     asking = [e for e in entities if text and isinstance(e.get("start"), int) and asks_at(text, e["start"])]
-    if asking:
-        entities = asking
-    for e in entities:
-        dim, value = e.get("entity"), e.get("value")
-        if dim in DIMS and value and not e.get("role") and value not in named.setdefault(dim, []):
-            named[dim].append(value)
+    named = _plain_values(entities)
+    if asking and len(asking) < len(entities):
+        asked = _plain_values(asking)
+        for dim, values in named.items():
+            if len(values) > 1 and len(asked.get(dim, ())) == 1:
+                return dim, asked[dim]
+        named = asked
     for dim, values in named.items():
         if len(values) > 1:
             return dim, values

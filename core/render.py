@@ -25,7 +25,7 @@ from core.routing.schedule import LineStatus
 from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
 from core.routing.note_search import VALUE_DIMS, note_index, terms
-from core.topics import NOTE_TOPICS, question_clauses, without_part_cues
+from core.topics import NOTE_TOPICS, asked_parts, asks_for_help, question_clauses, without_part_cues
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
@@ -91,6 +91,7 @@ class Renderer:
     def __init__(self, facts: Facts, lang: str, now: datetime, detail: bool = False, question: str = ""):
         self.facts, self.lang, self.now, self.detail = facts, lang, now, detail
         # the user's words without those that ask for a part: the notes they ask for stay in a short answer
+        self.question = question
         self.asking = without_part_cues(question) if question.strip() else ""
         self.responses, self.fragments = load_wording()
         self.held_back = False
@@ -583,12 +584,15 @@ class Renderer:
             about_level = [n for n in notes if by_level and level and not n.derived and (
                 level in (n.applies.get("severity") or ()) or
                 (level in ("a", "critical") and "contact_sev_a" in n.topics))]
-            notes = about_level + [n for n in notes if n not in about_level]
-            # a note the words ask for clearly is the answer; a broad question ("what does support cover?")
-            # gets the first notes
-            clear = self.clearly_asked(notes)
-            short = notes[:1] + [n for n in self.best_per_question(notes) + self.close_to_best(notes)
-                                 if n is not notes[0]] if clear else notes
+            if by_level and level and topic == "who_can_open":
+                # who may open a level's request: its scheme's conditions (a scheme's first note states them)
+                about_level = [self.facts.notes[s.notes[0]] for s in route.severity.rows if s.notes] + about_level
+            # the first note about the level asked, then the note the words ask for clearly (one per question);
+            # a broad question ("what does support cover?") gets the first notes
+            if self.clearly_asked(notes):
+                short = about_level[:1] + notes[:1] + self.best_per_question(notes) + self.close_to_best(notes)
+            else:
+                short = about_level[:1] + notes[:SHORT_NOTES_ANSWER]
             short = list({n.id: n for n in short}.values())[:SHORT_NOTES_ANSWER]
             self.held_back, notes = len(short) < len(notes), short
         for n in notes:
@@ -643,7 +647,7 @@ class Renderer:
             "product": self.name("product", q.product) if q.product else self.t("not_set"),
             "where": where, "severity": sev_text,
             "impact": (problem or "").strip() or self.t("impact_missing"), "contact": contact,
-            "lines": lines, "notes": self.notes(caveats[:2]),
+            "lines": lines, "notes": self.notes(caveats[:2], kept=[n.id for n in caveats[:2]]),
             "source": self.sources([s for p in route.portal.rows for s in p.sources]
                                    + [s for r in route.phone.rows for s in r.sources])})
 
@@ -667,13 +671,16 @@ class Renderer:
                 buttons.append({"title": lv.label.get(self.lang),
                                 "payload": "/inform" + json.dumps({"severity": value})})
         # the proposal is the level and why; the definition's first sentence says what the level is (the rest,
-        # and where to open the request, come once a level is chosen: utter_triage_confirmed)
+        # and where to open the request, come once a level is chosen: utter_triage_confirmed) ...
         definition = level.definition.get(self.lang)
         if not self.detail:
             definition = _FIRST_SENTENCE.match(definition).group(0).strip()
+        # ... unless the message asks that too ("what sev is that and what do I do?", "报哪里？")
+        asks_where = asks_for_help(self.question) or bool({"portal", "phone"} & set(asked_parts(self.question)))
         return Reply("utter_triage_result", {"level": level.label.get(self.lang), "scheme": scheme_name,
-                                             "reasons": reasons, "definition": definition,
-                                             "extra": extra, "proposed": level_id}, buttons)
+                                             "reasons": reasons, "definition": definition, "extra": extra,
+                                             "filing": self.filing_block(route) if asks_where else "",
+                                             "proposed": level_id}, buttons)
 
     # ------------------------------------------------------------------------------------ clarifying
     def ask(self, slot: str, candidates: Sequence[str], retry: bool, route: Optional[Route] = None) -> Reply:

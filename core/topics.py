@@ -141,7 +141,8 @@ def note_topic_cued(text: Optional[str]) -> Optional[str]:
 # Asking how to get help at all ("fastest way to get help?", "what should we do?", "怎么找支持"): beside
 # another question, where a request is opened is part of the answer.
 HELP_CUE = (r"\b(how|where)\s+(do|can|should)\s+(i|we)\s+get\s+(help|support)\b|\bfastest way\b"
-            r"|\bwhat\s+(do|should|can)\s+(i|we)\s+do\b|(怎么|如何|去哪|在哪|哪里)(找|获得|获取|寻求)(技术)?支持")
+            r"|\bwhat\s+(do|should|can)\s+(i|we)\s+do\b|(怎么|如何|去哪|在哪|哪里)(找|获得|获取|寻求)(技术)?支持"
+            r"|\bwhat now\b|\bnext steps?\b|怎么办|咋办|怎么处理|报哪|该找谁")
 _HELP = re.compile(HELP_CUE, re.IGNORECASE)
 # Asking what a term means ("what does 'initial response time' measure?", "初始响应时间是怎么定义的").
 DEFINITION_CUE = (r"\bwhat\s+(does|do|is)\b.{0,60}\b(mean|means|measure|measures|refer to|stand for)\b"

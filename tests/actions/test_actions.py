@@ -143,7 +143,7 @@ def test_triage_then_confirm():
                                                [("product", "m365"), ("cloud", "china_21v")], product="m365",
                                                cloud="china_21v"))
     assert msgs[0]["response"] == "utter_triage_result" and msgs[0]["proposed"] == "a"
-    assert "filing" not in msgs[0]                                   # the proposal is the level and why
+    assert msgs[0]["filing"] == ""                                   # the proposal is the level and why
     assert msgs[0]["definition"].endswith("unusable.")               # what the level is: its first sentence
     assert slot(events, "proposed_severity") == "a" and slot(events, "topic") == "triage"
     msgs, events = run(ActionTriageConfirm(), tracker("yes", "affirm", topic="triage", product="m365",
@@ -151,6 +151,14 @@ def test_triage_then_confirm():
     assert msgs[0]["response"] == "utter_triage_confirmed" and "1 hour" in msgs[0]["first_response"]
     assert "400-089-0365" in msgs[0]["filing"]                       # where to open it, once the level is chosen
     assert slot(events, "severity") == "a"
+
+
+@pytest.mark.parametrize("text", ["nobody across the company can send mail. what sev is that and what do I do?",
+                                  "全公司都发不了邮件，算几级？报哪里？"])
+def test_a_proposal_says_where_to_open_it_when_the_message_asks(text):
+    msgs, _ = run(ActionTriage(), tracker(text, "describe_problem", [("product", "m365"), ("cloud", "china_21v")],
+                                          product="m365", cloud="china_21v"))
+    assert msgs[0]["response"] == "utter_triage_result" and "400-089-0365" in msgs[0]["filing"]
 
 
 def test_a_proposal_without_a_product_names_no_portal():

@@ -89,9 +89,9 @@ def test_a_second_question_in_one_message_is_found(text, topic, others):
 
 
 @pytest.mark.parametrize("text, expected", [
-    # values named only in a statement beside the question are context, not questions
-    ("Is there a support number for India? The page only shows US, Canada, UK and Australia.", (None, [])),
-    ("新加坡有支持电话吗？页面上好像只列了美国和英国", (None, [])),
+    # values named only in a statement beside the question are context: the question's value is asked
+    ("Is there a support number for India? The page only shows US, Canada, UK and Australia.", ("country", ["in"])),
+    ("新加坡有支持电话吗？页面上好像只列了美国和英国", ("country", ["sg"])),
     ("Numbers for US, UK?", ("country", ["us", "uk"])),
     ("US and UK numbers please", ("country", ["us", "uk"])),           # no question at all: every value
 ])
