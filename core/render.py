@@ -25,7 +25,7 @@ from core.routing.schedule import LineStatus
 from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
 from core.routing.note_search import VALUE_DIMS, note_index, terms
-from core.topics import NOTE_TOPICS, asked_parts, asks_for_help, question_clauses, without_part_cues
+from core.topics import NOTE_TOPICS, asks_for_help, parts_asked_plainly, question_clauses, without_part_cues
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
@@ -211,12 +211,27 @@ class Renderer:
         return self.t("with_status", text=text, status=status) if status else text
 
     def note_text(self, note: Note) -> str:
-        """A note in the user's language, with its link when it has one."""
-        text = note.text.get(self.lang)
+        """A note in the user's language, with its link when it has one; a short answer says a long note in
+        its short form (the same fact in fewer words), the details in full."""
+        if note.short is not None and not self.detail and not self.asks_detail_of(note):
+            self.held_back = True
+            text = note.short.get(self.lang)
+        else:
+            text = note.text.get(self.lang)
         if note.link:
             link = self.facts.links[note.link]
             text += " " + self.t("link", name=link.name.get(self.lang), url=link.url)
         return text
+
+    def asks_detail_of(self, note: Note) -> bool:
+        """Whether the question's words meet a word of the note that its short form leaves out ("how do I
+        add the MSDN contract?" asks for the steps): then the note is said in full."""
+        if not self.asking.strip() or note.short is None:
+            return False
+        asked = set(note_index(self.facts).query_terms(self.asking))
+        left_out = {t for lang in ("en", "zh") for t in terms(note.text.get(lang))} - \
+                   {t for lang in ("en", "zh") for t in terms(note.short.get(lang))}
+        return bool(asked & left_out)
 
     def status(self, s: LineStatus, business_regions: str = "") -> str:
         est = self.t("estimated") if s.estimated else ""
@@ -594,7 +609,7 @@ class Renderer:
             else:
                 short = about_level[:1] + notes[:SHORT_NOTES_ANSWER]
             short = list({n.id: n for n in short}.values())[:SHORT_NOTES_ANSWER]
-            self.held_back, notes = len(short) < len(notes), short
+            self.held_back, notes = self.held_back or len(short) < len(notes), short
         for n in notes:
             lines.append(self.t("row", label="", text=self.note_text(n)))
         sources += [s for n in notes for s in n.sources]
@@ -676,7 +691,7 @@ class Renderer:
         if not self.detail:
             definition = _FIRST_SENTENCE.match(definition).group(0).strip()
         # ... unless the message asks that too ("what sev is that and what do I do?", "报哪里？")
-        asks_where = asks_for_help(self.question) or bool({"portal", "phone"} & set(asked_parts(self.question)))
+        asks_where = asks_for_help(self.question) or bool({"portal", "phone"} & set(parts_asked_plainly(self.question)))
         return Reply("utter_triage_result", {"level": level.label.get(self.lang), "scheme": scheme_name,
                                              "reasons": reasons, "definition": definition, "extra": extra,
                                              "filing": self.filing_block(route) if asks_where else "",

@@ -397,7 +397,8 @@ class _Loader:
             body = dict(d, id=nid)
             notes[nid] = Note(**self.fact_kwargs(body, where), text=_text(d, "text", where),
                               topics=_str_list(d, "topics", where),
-                              link=_get(d, "link", where, required=False), derived=bool(d.get("derived", False)))
+                              link=_get(d, "link", where, required=False), derived=bool(d.get("derived", False)),
+                              short=_text(d, "short", where, required=False))
         hours = {}
         for i, d in enumerate(_get(raw, "hours", "facts", list)):
             where = f"hours[{d.get('id', i)}]"

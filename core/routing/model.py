@@ -211,6 +211,7 @@ class Note(Fact):
     topics: Tuple[str, ...] = ()
     link: Optional[str] = None
     derived: bool = False                   # our reading of the page, said as such
+    short: Optional[Text] = None            # the same fact in fewer words, for a short answer
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from core.routing import default_router, route, triage
 from core.render import Renderer, load_wording, pick_variation
 from core.dialogue import notes_answering
 
+FACTS_NOTES = default_router().facts.notes
+
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))      # a Monday
 
 
@@ -412,3 +414,16 @@ def test_a_level_ruled_out_is_answered_by_its_condition(lang):
     reply = r(lang).severity(q)
     assert reply.response == "utter_answer_severity"
     assert reply.variables["notes_used"][0] == "o365_21v_sev_a_conditions"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_long_note_is_said_in_its_short_form_and_in_full_on_request(lang):
+    q = route(product="d365", cloud="worldwide", now=NOW)
+    note = FACTS_NOTES["d365_plan_purchase"]
+    question = "how do we buy Professional Direct?" if lang == "en" else "怎么购买专业直接支持 ProDirect？"
+    short = Renderer(default_router().facts, lang, NOW, question=question).from_notes(
+        q, "plans", "utter_answer_plans", ("plans",), [note])
+    full = Renderer(default_router().facts, lang, NOW, detail=True, question=question).from_notes(
+        q, "plans", "utter_answer_plans", ("plans",), [note])
+    assert note.short.get(lang) in short.variables["lines"] and note.text.get(lang) not in short.variables["lines"]
+    assert short.more and note.text.get(lang) in full.variables["lines"]
