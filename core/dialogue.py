@@ -13,7 +13,7 @@ from core.routing.router import row_fact
 from core.routing.vocab import normalize
 from core.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asking_sentences, asks_at,
                          asks_definition, asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
-                         without_part_cues)
+                         without_contact, without_part_cues)
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
 INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
@@ -150,7 +150,10 @@ def also_asked(text: Optional[str], topic: Optional[str]) -> List[str]:
     if topic not in ROUTE_PART and topic not in NOTE_TOPICS and topic != "languages":
         return []
     # a part named only in a statement ("I can't sign in to the portal") is context, not a question
-    parts = [name for name in asked_parts(asking_sentences(text or "")) if name != topic]
+    asking = asking_sentences(text or "")
+    if topic in ("phone", "portal"):            # "where can we contact support online?" asks one of them
+        asking = without_contact(asking)
+    parts = [name for name in asked_parts(asking) if name != topic]
     if topic != "portal" and "portal" not in parts and asks_for_help(text):
         parts.append("portal")                      # "down in prod: fastest way to get help, and how soon?"
     return parts

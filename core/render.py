@@ -31,6 +31,7 @@ DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
 SHORT_NOTES_ANSWER = 2       # at most this many notes in a short notes answer: the best match leads
 CLOSE_NOTE = 0.8             # a further note joins it when it matches the question nearly as well
+RARE_WORD = 2.0              # a word this rare among the notes (IDF: in about a tenth of them or fewer)
 CLEAR_NOTE = 6.0             # a match this good (BM25) is the answer; below it the question is broad
 # A note the question's own words ask for ("what will they ask for if I call from my mobile?") is part of
 # the short answer: its BM25 score without the words that ask for a part, absolute and against the best.
@@ -225,10 +226,12 @@ class Renderer:
 
     def asks_detail_of(self, note: Note) -> bool:
         """Whether the question's words meet a word of the note that its short form leaves out ("how do I
-        add the MSDN contract?" asks for the steps): then the note is said in full."""
+        add the MSDN contract?" asks for the steps): then the note is said in full. Only words a few notes
+        have count: "business" or "request" ask for no detail."""
         if not self.asking.strip() or note.short is None:
             return False
-        asked = set(note_index(self.facts).query_terms(self.asking))
+        index = note_index(self.facts)
+        asked = {t for t in index.query_terms(self.asking) if index.weight(t) >= RARE_WORD}
         left_out = {t for lang in ("en", "zh") for t in terms(note.text.get(lang))} - \
                    {t for lang in ("en", "zh") for t in terms(note.short.get(lang))}
         return bool(asked & left_out)

@@ -216,7 +216,12 @@ _CONTACT = re.compile(r"\bcontact(ing)?\b|联系", re.IGNORECASE)
 def parts_asked_plainly(text: Optional[str]) -> List[str]:
     """The parts a message's questions ask for in words that name one part: "contact" asks for the number
     or the portal alike, so it does not count."""
-    return asked_parts(_CONTACT.sub(" ", text or ""), questions_only=True)
+    return asked_parts(without_contact(text or ""), questions_only=True)
+
+
+def without_contact(text: str) -> str:
+    """The message without "contact" / "联系", which asks for the number or the portal alike."""
+    return _CONTACT.sub(" ", text)
 
 
 def asks_for_help(text: Optional[str]) -> bool:

@@ -176,6 +176,10 @@ class NoteIndex:
                 text = text[:m.start] + " " + text[m.end:]
         return tuple(dict.fromkeys(terms(text)))
 
+    def weight(self, term: str) -> float:
+        """How rare a term is among the notes (its IDF; 0 for a term no note has)."""
+        return self._idf.get(term, 0.0)
+
     def search(self, text: str, notes: Optional[Iterable[Note]] = None,
                without: Tuple[str, ...] = PLACE_DIMS) -> List[Hit]:
         """The given notes (all by default) that share words with `text`, best first; the names of the values

@@ -66,6 +66,9 @@ def test_query_of_skips_empty_values():
 
 @pytest.mark.parametrize("text,topic,others", [
     ("UK hotline for M365? also is it staffed on sundays", "phone", ["hours"]),
+    # "contact" asks for the number or the portal alike: beside one of them it asks nothing more
+    ("where can I contact D365 support online?", "portal", []),
+    ("how do I contact them - is there a phone line, or a website?", "phone", ["portal"]),
     # a part named in a statement beside the question is context: "I can't sign in to the portal"
     ("Is there a Dynamics 365 phone number? I can't sign in to the portal to raise a ticket", "phone", []),
     ("Dynamics 365 国际版有没有电话可以打？登录不了支持门户", "phone", []),

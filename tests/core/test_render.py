@@ -427,3 +427,14 @@ def test_a_long_note_is_said_in_its_short_form_and_in_full_on_request(lang):
         q, "plans", "utter_answer_plans", ("plans",), [note])
     assert note.short.get(lang) in short.variables["lines"] and note.text.get(lang) not in short.variables["lines"]
     assert short.more and note.text.get(lang) in full.variables["lines"]
+
+
+@pytest.mark.parametrize("question, in_full", [
+    ("can we use MSDN incidents for CE on-premises?", False),
+    ("where do I enter the access ID and contract ID for our MSDN benefit?", True),    # the steps: in full
+    ("is MSDN support ok for our business?", False),                                   # a common word: short
+])
+def test_a_long_note_is_said_in_full_when_the_question_asks_a_detail_of_it(question, in_full):
+    note = FACTS_NOTES["d365_msdn_benefits"]
+    text = Renderer(default_router().facts, "en", NOW, question=question).note_text(note)
+    assert text.startswith(note.text.en if in_full else note.short.en)
