@@ -106,6 +106,17 @@ class Renderer:
         bar = max(ASKED_NOTE_SCORE, ASKED_NOTE_RATIO * hits[0].score)
         return [h.note for h in hits if h.score >= bar]
 
+    @staticmethod
+    def fewest(notes: Sequence[Note]) -> List[Note]:
+        """A short answer's notes without those another one makes redundant: our own reading of a page (a
+        derived note) beside what the page says, and a second note pointing to the same page."""
+        stated = [n for n in notes if not n.derived] or list(notes)
+        out: List[Note] = []
+        for n in stated:
+            if not (n.link and any(n.link == o.link for o in out)):
+                out.append(n)
+        return out
+
     def clearly_asked(self, notes: Sequence[Note]) -> bool:
         """Whether the question's words match one of the notes clearly (see CLEAR_NOTE)."""
         hits = note_index(self.facts).search(self.asking, notes) if self.asking.strip() else []
@@ -611,7 +622,7 @@ class Renderer:
                 short = about_level[:1] + notes[:1] + self.best_per_question(notes) + self.close_to_best(notes)
             else:
                 short = about_level[:1] + notes[:SHORT_NOTES_ANSWER]
-            short = list({n.id: n for n in short}.values())[:SHORT_NOTES_ANSWER]
+            short = self.fewest(list({n.id: n for n in short}.values()))[:SHORT_NOTES_ANSWER]
             self.held_back, notes = self.held_back or len(short) < len(notes), short
         for n in notes:
             lines.append(self.t("row", label="", text=self.note_text(n)))

@@ -438,3 +438,14 @@ def test_a_long_note_is_said_in_full_when_the_question_asks_a_detail_of_it(quest
     note = FACTS_NOTES["d365_msdn_benefits"]
     text = Renderer(default_router().facts, "en", NOW, question=question).note_text(note)
     assert text.startswith(note.text.en if in_full else note.short.en)
+
+
+def test_a_short_answer_drops_notes_another_one_makes_redundant():
+    """Our reading of a page beside what the page says, and a second note to the same page, are held back."""
+    notes = FACTS_NOTES
+    derived, stated = notes["d365_21v_critical_continuous"], notes["d365_21v_customer_duties"]
+    assert derived.derived and not stated.derived
+    assert Renderer.fewest([derived, stated]) == [stated]
+    assert Renderer.fewest([derived]) == [derived]                    # alone, it is the answer
+    same_page = [n for n in notes.values() if n.link == "m365_service_health"]
+    assert len(same_page) >= 2 and Renderer.fewest(same_page) == same_page[:1]
