@@ -704,8 +704,10 @@ class Renderer:
         definition = level.definition.get(self.lang)
         if not self.detail:
             definition = _FIRST_SENTENCE.match(definition).group(0).strip()
-        # ... unless the message asks that too ("what sev is that and what do I do?", "报哪里？")
-        asks_where = asks_for_help(self.question) or bool({"portal", "phone"} & set(parts_asked_plainly(self.question)))
+        # ... unless the message asks that too ("what sev is that and what do I do?", "报哪里？"), or the level
+        # is the top one: someone whose production is down needs where to open it now
+        asks_where = asks_for_help(self.question) or level_id in ("a", "critical") or \
+            bool({"portal", "phone"} & set(parts_asked_plainly(self.question)))
         return Reply("utter_triage_result", {"level": level.label.get(self.lang), "scheme": scheme_name,
                                              "reasons": reasons, "definition": definition, "extra": extra,
                                              "filing": self.filing_block(route) if asks_where else "",

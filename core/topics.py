@@ -184,7 +184,7 @@ def _cue_word(m: "re.Match") -> str:
 _QUESTION = re.compile(r"[?？]|\b(how|what|what's|whats|which|where|when|who"
                        r"|is there|are there|any|can i|can we|could you"
                        r"|give me|tell me|send me|show me|i need|we need)\b|告诉我|给我|发我|我需要"
-                       r"|吗|呢|什么|啥|咋|哪|几|多少|怎么|如何|是否|有没有|谁|干嘛|怎么办"
+                       r"|吗|呢|什么|啥|咋|哪|几|多少|多久|多长|多快|怎么|如何|是否|有没有|谁|干嘛|怎么办"
                        # 管不管, 能不能, 是不是
                        r"|(?P<either>(?!不)[\u4e00-\u9fff])不(?P=either)", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
@@ -237,18 +237,41 @@ def clause_at(text: str, position: int) -> str:
     return ""
 
 
-_SENTENCE = re.compile(r"[^。.!！;；\n?？]+[?？]*")
-
-
+# Where a sentence ends: a full stop only before a capital, a Chinese character or the end ("UK phone no. for
+# M365" is one sentence), every other end mark always.
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s+[A-Z\u4e00-\u9fff]|\s*$)")
 # a yes/no question without its question mark ("also is it staffed on sundays")
 _YES_NO = re.compile(r"^\W*(?:(?:also|and|so|ok|okay|but|then)\W+)?(?:is|are|do|does|did|can|could|will|would"
                      r"|should|has|have|may)\b", re.IGNORECASE)
+# An English sentence that states something starts with its subject ("I can't sign in to the portal", "The
+# page only shows US and UK"); a fragment without one still asks ("UK number. Billing hours too.").
+# Chinese drops the subject: there a sentence asks only with a question word or mark.
+_EN_STATEMENT = re.compile(r"^\W*(?:i|i'm|i've|we|we're|we've|our|my|it|it's|this|that|they|there"
+                           r"|the (?:page|site|portal|website|number|line))\b", re.IGNORECASE)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _sentences(text: str) -> List[Tuple[int, int]]:
+    """The spans of a message's sentences, each with its end mark."""
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if text[start:m.start()].strip():
+            spans.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def _asks(sentence: str) -> bool:
+    return bool(_QUESTION.search(sentence) or _YES_NO.search(sentence)) or \
+        not (_HAN.search(sentence) or _EN_STATEMENT.search(sentence))
 
 
 def asking_sentences(text: str) -> str:
     """The sentences of a message that ask something; the whole message when none does."""
-    asking = [m.group(0) for m in _SENTENCE.finditer(text[:2000])
-              if _QUESTION.search(m.group(0)) or _YES_NO.search(m.group(0))]
+    text = text[:2000]
+    asking = [text[a:b] for a, b in _sentences(text) if _asks(text[a:b])]
     return " ".join(asking) if asking else text
 
 
@@ -259,10 +282,8 @@ def question_clauses(text: str) -> List[str]:
 
 def asks_at(text: str, position: int) -> bool:
     """Whether the sentence of a message (as sent) that holds `position` asks something."""
-    for m in _SENTENCE.finditer(text[:2000]):
-        if m.start() <= position < m.end():
-            return bool(_QUESTION.search(m.group(0)))
-    return False
+    text = text[:2000]
+    return any(a <= position < b and _asks(text[a:b]) for a, b in _sentences(text))
 
 
 def asks_part_in(clause: str, part: str) -> bool:

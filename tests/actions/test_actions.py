@@ -143,7 +143,7 @@ def test_triage_then_confirm():
                                                [("product", "m365"), ("cloud", "china_21v")], product="m365",
                                                cloud="china_21v"))
     assert msgs[0]["response"] == "utter_triage_result" and msgs[0]["proposed"] == "a"
-    assert msgs[0]["filing"] == ""                                   # the proposal is the level and why
+    assert "400-089-0365" in msgs[0]["filing"]                       # the top level: where to open it, now
     assert msgs[0]["definition"].endswith("unusable.")               # what the level is: its first sentence
     assert slot(events, "proposed_severity") == "a" and slot(events, "topic") == "triage"
     msgs, events = run(ActionTriageConfirm(), tracker("yes", "affirm", topic="triage", product="m365",
@@ -159,6 +159,14 @@ def test_a_proposal_says_where_to_open_it_when_the_message_asks(text):
     msgs, _ = run(ActionTriage(), tracker(text, "describe_problem", [("product", "m365"), ("cloud", "china_21v")],
                                           product="m365", cloud="china_21v"))
     assert msgs[0]["response"] == "utter_triage_result" and "400-089-0365" in msgs[0]["filing"]
+
+
+def test_a_lower_level_proposal_leaves_filing_to_the_confirmation():
+    msgs, _ = run(ActionTriage(), tracker("one user sees garbled text in Outlook", "describe_problem",
+                                          [("product", "m365"), ("cloud", "china_21v")], product="m365",
+                                          cloud="china_21v"))
+    assert msgs[0]["response"] == "utter_triage_result" and msgs[0]["proposed"] in ("b", "c")
+    assert msgs[0]["filing"] == ""
 
 
 def test_a_proposal_without_a_product_names_no_portal():

@@ -69,6 +69,9 @@ def test_query_of_skips_empty_values():
     # "contact" asks for the number or the portal alike: beside one of them it asks nothing more
     ("where can I contact D365 support online?", "portal", []),
     ("how do I contact them - is there a phone line, or a website?", "phone", ["portal"]),
+    ("two qs: UK phone no. for M365, and what are the billing hours?", "phone", ["hours"]),   # "no." ends nothing
+    ("UK number for Microsoft 365. Billing hours too.", "phone", ["hours"]),     # a fragment still asks
+    ("世纪互联 O365 全公司开不了会，算几级？初始响应多久", "severity", ["response"]),  # 多久 asks without ？
     # a part named in a statement beside the question is context: "I can't sign in to the portal"
     ("Is there a Dynamics 365 phone number? I can't sign in to the portal to raise a ticket", "phone", []),
     ("Dynamics 365 国际版有没有电话可以打？登录不了支持门户", "phone", []),
