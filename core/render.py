@@ -25,7 +25,8 @@ from core.routing.schedule import LineStatus
 from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
 from core.routing.note_search import VALUE_DIMS, note_index, terms
-from core.topics import NOTE_TOPICS, asks_for_help, parts_asked_plainly, question_clauses, without_part_cues
+from core.topics import (NOTE_TOPICS, asking_sentences, asks_for_help, parts_asked_plainly, question_clauses,
+                         without_part_cues)
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
@@ -125,7 +126,9 @@ class Renderer:
     def close_to_best(self, notes: Sequence[Note]) -> List[Note]:
         """Of notes after the first (the answer's lead), those the question's words match nearly as well as
         the best match of all: a short answer gives the note asked for, and a second only in a near tie."""
-        hits = note_index(self.facts).search(self.asking, notes) if self.asking.strip() else []
+        # the sentences that ask, not those that state ("how do we buy ProDirect? we're not on an EA")
+        asking = asking_sentences(self.asking)
+        hits = note_index(self.facts).search(asking, notes) if asking.strip() else []
         if not hits:
             return []
         bar = max(ASKED_NOTE_SCORE, CLOSE_NOTE * hits[0].score)
@@ -399,6 +402,8 @@ class Renderer:
         note states them) lead the severity notes."""
         conditions = [self.facts.notes[s.notes[0]] for s in route.severity.rows if s.notes]
         notes = conditions + [n for n in route.notes_for("severity") if n not in conditions]
+        if conditions and not self.detail:           # they are the answer; the other notes come on request
+            notes, self.held_back = conditions, True
         return self.from_notes(route, "severity", "utter_answer_severity", ("severity",), notes, by_level=False)
 
     def phone(self, route: Route) -> Reply:

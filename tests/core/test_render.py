@@ -413,7 +413,9 @@ def test_a_level_ruled_out_is_answered_by_its_condition(lang):
     q = route(product="m365", cloud="21v", support_type="billing", severity="a", now=NOW)
     reply = r(lang).severity(q)
     assert reply.response == "utter_answer_severity"
-    assert reply.variables["notes_used"][0] == "o365_21v_sev_a_conditions"
+    assert reply.variables["notes_used"] == ["o365_21v_sev_a_conditions"] and reply.more    # the rest on request
+    full = r(lang, detail=True).severity(q)                       # in full: the definition and every note
+    assert FACTS_NOTES["o365_21v_sev_a_conditions"].text.get(lang) in full.variables["notes"]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
