@@ -10,12 +10,13 @@ reads further back than that.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Collection, Dict, List, Mapping, Optional, Set, Text
+from typing import Any, Collection, Dict, Iterator, List, Mapping, Optional, Set, Text
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -53,9 +54,14 @@ DEFAULT_CANDIDATES = {
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def user_texts(tracker: Tracker) -> Iterator[str]:
+    """The user's messages, newest first."""
+    return (e.get("text") for e in reversed(tracker.events) if e.get("event") == "user" and e.get("text"))
+
+
 def language_of(tracker: Tracker) -> str:
-    texts = (e.get("text") for e in reversed(tracker.events) if e.get("event") == "user" and e.get("text"))
-    return effective_language(tracker.latest_message.get("metadata"), tracker.get_slot("language_pref"), texts)
+    return effective_language(tracker.latest_message.get("metadata"), tracker.get_slot("language_pref"),
+                              user_texts(tracker))
 
 
 def user_timezone(tracker: Tracker) -> Optional[str]:
@@ -538,7 +544,7 @@ class ActionSwitchLanguage(SafeAction):
         if to_ask(topic, state.route, state.dims, bool(tracker.get_slot("problem"))):
             return events
         # the answer said again is the answer to the question asked before ("说中文" asks for no note)
-        asked = [e.get("text") for e in reversed(tracker.events) if e.get("event") == "user" and e.get("text")]
+        asked = list(itertools.islice(user_texts(tracker), 2))
         state = dataclasses.replace(state, text=asked[1] if len(asked) > 1 else state.text)
         since = len(dispatcher.messages)
         answer(dispatcher, state, tracker.slots)

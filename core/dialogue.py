@@ -310,8 +310,9 @@ def matched_notes(route: Route, text: Optional[str], bar: Mapping[str, float] = 
 
 # How a notes answer ranks the notes its words match (BM25 times these): a note of another question must
 # match clearly better than the question's own; our reading of a page (a derived note) rarely is what was
-# asked; a note for one cloud fits a question that names no cloud less than one for every cloud.
-OTHER_TOPIC, DERIVED, OTHER_CLOUD = 0.8, 0.6, 0.7
+# asked; a note for one cloud, or one product of a family, fits a question that names neither less than one for
+# them all (NARROWER).
+OTHER_TOPIC, DERIVED, NARROWER = 0.8, 0.6, 0.7
 
 
 def notes_answering(route: Route, topic: str, text: Optional[str]) -> List[Note]:
@@ -338,11 +339,11 @@ def _prior(route: Route, note: Note) -> float:
     prior = DERIVED if note.derived else 1.0
     clouds = note.applies.get("cloud")
     if clouds and not route.query.cloud and len(clouds) < len(route.facts.vocab["clouds"]):
-        prior *= OTHER_CLOUD
+        prior *= NARROWER
     family = route.facts.vocab["products"].get(route.query.product) if route.query.product else None
     products = note.applies.get("product")
     if family is not None and family.is_group and products and not set(family.members) <= set(products):
-        prior *= OTHER_CLOUD
+        prior *= NARROWER
     return prior
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import yaml
 from babel.dates import get_timezone, get_timezone_location
@@ -41,6 +41,7 @@ ASKED_NOTES = 2              # at most this many of them beside a part's rows
 _ASKS_EXAMPLES = re.compile(r"\b(?:examples?|e\.g|such as|like what|kind of (?:issue|problem)s?)\b"
                             r"|示例|例子|举例|比如|例如|哪些情况|什么情况", re.IGNORECASE)
 _FIRST_SENTENCE = re.compile(r".+?(?:\.(?=\s|$)|。|$)", re.DOTALL)
+T = TypeVar("T")
 _UTC_KEYS = {"UTC", "ETC/UTC", "ETC/UCT", "UCT", "ETC/GMT", "GMT", "ETC/ZULU", "ZULU", "ETC/UNIVERSAL", "UNIVERSAL"}
 
 
@@ -333,18 +334,26 @@ class Renderer:
             out += [self.t("conflict", why=c.why.get(self.lang)) for c in conflicts]
         return "".join(out)
 
+    def narrowed(self, rows: Sequence[T], keep: Callable[[T], bool]) -> List[T]:
+        """A short answer's rows that `keep` selects, when it selects some but not all: the others come on
+        request. An answer in full, and a choice of none or all, keeps every row."""
+        rows = list(rows)
+        chosen = [r for r in rows if keep(r)]
+        if self.detail or not chosen or len(chosen) == len(rows):
+            return rows
+        self.held_back = True
+        return chosen
+
     def for_any_plan(self, route: Route, part: str, rows: Sequence) -> list:
         """A short answer gives the rows for the plan the question names, or for any plan; those for another
         plan (Premier's own portal) come on request, unless no other row is left."""
-        rows = list(rows)
-        if self.detail:
-            return rows
         plan = route.query.plan
-        general = [r for r in rows if plan in route.row_label(part, r).get("plan", (plan,))]
-        if general and len(general) < len(rows):
-            self.held_back = True
-            return general
-        return rows
+        return self.narrowed(rows, lambda r: plan in route.row_label(part, r).get("plan", (plan,)))
+
+    def conditions(self, route: Route) -> List[Note]:
+        """The conditions of the route's severity schemes: a scheme's first note states them (who may use
+        Severity A, the highest level for billing)."""
+        return [self.facts.notes[s.notes[0]] for s in route.severity.rows if s.notes]
 
     @staticmethod
     def conflicts_of(route: Route, rows) -> list:
@@ -400,7 +409,7 @@ class Renderer:
     def level_ruled_out(self, route: Route) -> Reply:
         """"Can I open a Sev A for a billing issue?": the conditions that rule the level out (a scheme's first
         note states them) lead the severity notes."""
-        conditions = [self.facts.notes[s.notes[0]] for s in route.severity.rows if s.notes]
+        conditions = self.conditions(route)
         notes = conditions + [n for n in route.notes_for("severity") if n not in conditions]
         if conditions and not self.detail:           # they are the answer; the other notes come on request
             notes, self.held_back = conditions, True
@@ -456,11 +465,8 @@ class Renderer:
         if not part.rows:
             return self.no_fact(route, "hours")
         lines = []
-        rows = part.rows
-        level = route.query.severity
-        of_level = [a for a in rows if level in (a.hours.applies.get("severity") or ())]
-        if level and of_level and len(of_level) < len(rows) and not self.detail:
-            rows, self.held_back = of_level, True        # "Sev A: around the clock?": the hours of Sev A
+        level = route.query.severity                     # "Sev A: around the clock?": the hours of Sev A
+        rows = self.narrowed(part.rows, lambda a: level in (a.hours.applies.get("severity") or ()))
         for a in rows:
             label = self.label(route, "hours", a, skip=("severity",))
             text = a.hours.text.get(self.lang)
@@ -549,9 +555,8 @@ class Renderer:
                 lines.append(self.t("row_label", label=label).rstrip())
             levels = [lv for lv in scheme.levels_for(route.query.severity)
                       if not (route.query.plan and lv.plans and route.query.plan not in lv.plans)]
-            general = [lv for lv in levels if not lv.plans]
-            if not self.detail and not route.query.plan and general and len(general) < len(levels):
-                levels, self.held_back = general, True       # a plan's own level ("Standard"): on request
+            if not route.query.plan:                         # a plan's own level ("Standard"): on request
+                levels = self.narrowed(levels, lambda lv: not lv.plans)
             for lv in levels:
                 ex = [e.rstrip("。.") for e in lv.examples.get(self.lang, ())]
                 if ex and not wants_examples and \
@@ -564,7 +569,7 @@ class Renderer:
         # a level asked by name, or for one kind of support, comes with its scheme's conditions (who may use
         # Severity A, the highest level for billing): they are part of what the level means there
         # (a scheme's first note states them)
-        conditions = [s.notes[0] for s in part.rows if s.notes] \
+        conditions = [n.id for n in self.conditions(route)] \
             if route.query.severity in ("a", "critical") or route.query.support_type else []
         return self.finish(Reply("utter_answer_severity", {
             "subject": self.subject(route), "lines": self.body(lines), "notes": self.notes(notes, kept=conditions),
@@ -620,7 +625,7 @@ class Renderer:
                 (level in ("a", "critical") and "contact_sev_a" in n.topics))]
             if by_level and level and topic == "who_can_open":
                 # who may open a level's request: its scheme's conditions (a scheme's first note states them)
-                about_level = [self.facts.notes[s.notes[0]] for s in route.severity.rows if s.notes] + about_level
+                about_level = self.conditions(route) + about_level
             # the first note about the level asked, then the note the words ask for clearly (one per question);
             # a broad question ("what does support cover?") gets the first notes
             if self.clearly_asked(notes):

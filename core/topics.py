@@ -264,6 +264,7 @@ def _sentences(text: str) -> List[Tuple[int, int]]:
 
 
 def _asks(sentence: str) -> bool:
+    """Whether one sentence asks: a question word or mark, a yes/no opening, or an English fragment."""
     return bool(_QUESTION.search(sentence) or _YES_NO.search(sentence)) or \
         not (_HAN.search(sentence) or _EN_STATEMENT.search(sentence))
 
