@@ -16,19 +16,20 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Collection, Dict, Iterator, List, Mapping, Optional, Set, Text
+from typing import Any, Collection, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Text, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from core.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked, asks_for_more,
+from core.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked, asked_only_as_whom,
+                              asks_for_more, whom_answered,
                               answered_by_general_notes, asks_if_same, asks_languages_apart, fact_compared,
                               is_value_follow_up, merge_dims, notes_answering, notes_for_every_candidate,
                               product_of_notes, query_of, to_ask, topic_for, topic_with_an_answer, values_named_twice)
 from core.routing import Route, default_router, triage as run_triage
-from core.routing.model import DIMS
+from core.routing.model import DIMS, Phone
 from core.routing.schedule import utc_now
 from core.routing.triage import SCHEME_LEVEL
 from core.routing.vocab import is_negated, normalize
@@ -136,6 +137,7 @@ class State:
     resets: List[EventType]
     user_tz: Optional[str] = None
     text: str = ""                     # the user's message this turn (notes are matched to its words)
+    support_types: Tuple[str, ...] = ()  # the kinds of support one answer is for, when it is for several
 
     @property
     def detail(self) -> bool:
@@ -144,7 +146,8 @@ class State:
 
     @property
     def renderer(self) -> Renderer:
-        return Renderer(self.route.facts, self.lang, self.now, detail=self.detail, question=self.text)
+        return Renderer(self.route.facts, self.lang, self.now, detail=self.detail, question=self.text,
+                        support_types=self.support_types)
 
     def with_values(self, **values: Optional[str]) -> "State":
         """The same turn with some values changed, routed afresh."""
@@ -342,7 +345,7 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
            said: Collection[str] = ()) -> None:
     """Answers the state's topic from the policy route, in the user's language, with sources. `slots` are
     the conversation's values after this turn's events (the hand-off reads severity, problem, proposal);
-    `said`: notes an earlier answer of the turn gave, which a notes answer does not repeat."""
+    `said`: notes and hours an earlier answer of the turn gave, which a notes or hours answer does not repeat."""
     r = state.renderer
     route = state.route
     for problem in route.problems:
@@ -363,7 +366,10 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         proposed = bool(slots.get("proposed_severity")) and severity == slots.get("proposed_severity")
         send(dispatcher, r.handoff(route, severity, proposed, slots.get("problem")))
     elif topic in ("phone", "hours", "portal", "response", "severity", "languages"):
-        send(dispatcher, getattr(r, topic)(route))
+        reply = getattr(r, topic)(route)
+        if topic == "hours" and said and set(reply.variables.get("hours") or ["-"]) <= set(said):
+            return                            # "the billing line - open on Saturdays?": the number's answer said them
+        send(dispatcher, reply)
     elif topic in NOTE_TOPICS:
         t = NOTE_TOPICS[topic]
         notes = notes_answering(route, topic, state.text)
@@ -387,8 +393,13 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     cued = note_topic_cued(text)
     if cued and cued != state.topic and state.topic in ROUTE_PART:
         extras.append(cued)                   # "I'm not an admin - can I still use the support line?"
-    if state.topic in ("response", "hours") and "portal" not in extras and text and run_triage(text).level == "a":
-        extras.append("portal")               # "prod is down - how fast will they respond?": where to open it too
+    if state.topic in ("response", "hours") and "portal" not in extras and text and \
+            run_triage(without_levels(text, message.get("entities") or [])).level == "a":
+        # "prod is down - how fast will they respond?": where to open it too; naming the level ("关键业务影响的
+        # 工单多快响应？") describes no outage
+        extras.append("portal")
+    if state.topic in NOTE_TOPICS and NOTE_TOPICS[state.topic].lead in extras:
+        extras.remove(NOTE_TOPICS[state.topic].lead)    # "how do I file it, on which site?": said as its lead
     order = asked_parts(text)                 # answer in the order asked: "the number, and is it open?"
     topics = sorted([state.topic] + extras,
                     key=lambda t: order.index(t) if t in order else -1 if t == state.topic else len(order))
@@ -397,18 +408,30 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     if any(to_ask(state.topic, s.route, s.dims) for s in states):
         states = [state]
     compare = len(states) > 1 and asks_if_same(text)
+    if dim == "support_type" and state.topic == "phone" and len(states) > 1 and not compare:
+        states = one_number_for_all(state, states, values)
     waiting = [t for t in extras if t in ROUTE_PART and to_ask(t, state.route, state.dims)] \
         if state.topic in ROUTE_PART else []
     facts: List[str] = []
-    said: Set[str] = set()
+    whom_only = asked_only_as_whom(text, state.topic)
+    said: Set[str] = set()                    # the notes an answer of this turn gave
     for one in states:
+        hours_said: Set[str] = set()          # the hours this value's number was given with
+        lead_notes: List[str] = []            # the notes of this value's answer to the question
         for topic in topics:
+            if topic in whom_only and whom_answered(one.route, text, lead_notes):
+                continue                      # "buying Premier: who do I talk to?": the note said whom
             if topic == state.topic or not to_ask(topic, one.route, one.dims):
                 # per part: the support type one question named stays for the others
                 asked = detail_of_another_question_dropped(one, topic) if len(topics) > 1 else one
                 before = len(dispatcher.messages)
-                answer(dispatcher, dataclasses.replace(asked, topic=topic), slots, said)
-                said |= {n for m in dispatcher.messages[before:] for n in m.get("notes_used") or ()}
+                answer(dispatcher, dataclasses.replace(asked, topic=topic), slots, said | hours_said)
+                for m in dispatcher.messages[before:]:
+                    said |= set(m.get("notes_used") or ())
+                    if topic == state.topic:
+                        lead_notes += list(m.get("notes_used") or ())
+                    if m.get("response") == "utter_answer_phone":
+                        hours_said |= set(m.get("hours") or ())
                 if compare and topic == state.topic:
                     facts.append(the_fact(dispatcher.messages[before:]))
     if compare and all(facts):
@@ -422,6 +445,27 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     cite_once(dispatcher.messages[since:])
     offer_more(dispatcher, since, state.renderer)
     return waiting
+
+
+def without_levels(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
+    """The message with the severity levels it names blanked out: what is left describes the problem."""
+    for e in sorted((e for e in entities if e.get("entity") == "severity" and isinstance(e.get("start"), int)),
+                    key=lambda e: -e["start"]):
+        text = text[:e["start"]] + " " * (e["end"] - e["start"]) + text[e["end"]:]
+    return text
+
+
+def one_number_for_all(state: State, states: List[State], support_types: Sequence[str]) -> List[State]:
+    """"Presales or billing - which number?": where one number serves every kind of support asked, one
+    answer says it once, with the hours of each; else an answer per kind."""
+    def numbers(s: State) -> set:
+        return {r.number for r in s.route.phone.rows if isinstance(r, Phone)}
+
+    every = dataclasses.replace(state.with_values(support_type=None), support_types=tuple(support_types))
+    if numbers(states[0]) and all(numbers(s) == numbers(states[0]) for s in states) \
+            and numbers(every) == numbers(states[0]) and len(every.route.phone.rows) == len(states[0].route.phone.rows):
+        return [every]
+    return states
 
 
 def cite_once(messages: List[Dict[str, Any]]) -> None:

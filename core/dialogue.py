@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
+from core.language import language_mentions
 from core.routing import Query, Route, default_router
 from core.routing.model import DIMS, Hours, Note, Phone, Portal, ResponseTime
 from core.routing.note_search import Hit, note_index, strong
@@ -13,7 +14,8 @@ from core.routing.router import row_fact
 from core.routing.vocab import normalize
 from core.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asking_sentences, asks_at,
                          asks_definition, asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
-                         without_contact, without_part_cues)
+                         names_whom, question_clauses, without_contact, without_whom,
+                         without_part_cues)
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
 INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
@@ -154,9 +156,41 @@ def also_asked(text: Optional[str], topic: Optional[str]) -> List[str]:
     if topic in ("phone", "portal"):            # "where can we contact support online?" asks one of them
         asking = without_contact(asking)
     parts = [name for name in asked_parts(asking) if name != topic]
+    hours_asked = [c for c in question_clauses(asking) or [asking] if "hours" in asked_parts(c)]
+    if topic == "languages" and hours_asked and all(next(iter(language_mentions(c)), None) for c in hours_asked):
+        # "when is Italian support available?": that language's row says when (its region's business hours,
+        # which the support hours of Severity A, round the clock, would contradict); "business hours in Japan,
+        # and is Japanese support 24/7?" asks the hours in a question of their own
+        parts = [name for name in parts if name != "hours"]
     if topic != "portal" and "portal" not in parts and asks_for_help(text):
         parts.append("portal")                      # "down in prod: fastest way to get help, and how soon?"
     return parts
+
+
+def asked_only_as_whom(text: Optional[str], topic: Optional[str]) -> List[str]:
+    """The other parts `also_asked` finds only in words that ask whom to turn to ("buying Premier: who do I talk
+    to?", "售前怎么联系？"): a notes answer that names whom ("contact your account team") answers them."""
+    if topic not in NOTE_TOPICS:
+        return []
+    plain = asking_sentences(without_whom(text or ""))
+    kept = set(asked_parts(plain)) | ({"portal"} if asks_for_help(plain) else set())
+    return [part for part in also_asked(text, topic) if part not in kept]
+
+
+def whom_answered(route: Route, text: Optional[str], note_ids: Sequence[str]) -> bool:
+    """Whether a notes answer told whom to turn to (see `asked_only_as_whom`): one of its notes says whom, and
+    the question's words clearly ask for it (a weaker match may be the wrong note)."""
+    if not text:
+        return False
+    hits = note_index(route.facts).search(text, route.notes)
+    bar = max(WHOM_NOTE["min_score"], WHOM_NOTE["ratio"] * hits[0].score) if hits else float("inf")
+    clear = {h.note.id for h in hits if h.score >= bar}
+    for note_id in note_ids:
+        note = route.facts.notes.get(note_id)
+        texts = [note.text] + ([note.short] if note.short else []) if note else []
+        if note_id in clear and any(names_whom(t.en) or names_whom(t.zh) for t in texts):
+            return True
+    return False
 
 
 def asks_languages_apart(text: Optional[str], entities: Iterable[Mapping[str, Any]], topic: Optional[str]) -> bool:
@@ -213,27 +247,33 @@ _SAME = re.compile(r"\b(same|identical|different|differ|differs|difference)\b|�
                    r"|^\W*(is|are|do|does|can|will)\b.{0,80}\bboth\b|两个都|两者都|都是.{0,12}吗", re.IGNORECASE)
 
 
-# Asking for more of the answer in hand ("能举个例子吗", "can you elaborate?", the "More details" button): the
-# same question again, answered in full (notes, every source, every line's hours).
-_MORE = re.compile(r"\b(examples?|for instance|more details?|in detail|full details?|elaborate|tell me more"
-                   r"|more info(?:rmation)?|the full answer|show more)\b"
-                   r"|例子|举例|举个例|详细|具体点|具体一点|展开说|展开|更多信息|更多内容|更多|完整", re.IGNORECASE)
+# Asking for more of the answer in hand ("can you elaborate?", "详细", the "More details" button): the same
+# question again, answered in full (notes, every source, every line's hours).
+_DETAIL = re.compile(r"\b(more details?|in detail|full details?|elaborate|tell me more"
+                     r"|more info(?:rmation)?|the full answer|show more)\b"
+                     r"|详细|具体点|具体一点|展开说|展开|更多信息|更多内容|更多|完整", re.IGNORECASE)
+# Asking for examples: alone ("能举个例子吗") it asks for the answer in hand in full; in a question of its own
+# ("Sev A 举几个例子") it asks that question, whose short answer gives the examples asked for.
+_EXAMPLES = re.compile(r"\b(examples?|for instance)\b|举(?:几|一)?个?例子?|例子", re.IGNORECASE)
+_MORE = re.compile(f"{_DETAIL.pattern}|{_EXAMPLES.pattern}", re.IGNORECASE)
 # What may stand around such a request when it is all the message says ("more details please", "请给我详细信息").
 _AROUND_MORE = re.compile(r"\b(please|pls|can|could|would|you|i|we|want|need|like|to|see|get|show|give|tell|me|us"
                           r"|the|some|a|bit|little|more|details?|info|information|on|about|that|this|it|ok|okay"
-                          r"|yes|sure|and)\b|请|给我|给|看看|看|说说|一下|些|信息|内容|吗|呢|吧|的|我|要|想|再|[\W_]",
+                          r"|yes|sure|and|an|any|of)\b|请|给我|给|看看|看|说说|一下|些|信息|内容|吗|呢|吧|的|我|要|想|再|能|可以|[\W_]",
                           re.IGNORECASE)
 
 
 def asks_for_more(text: Optional[str]) -> bool:
     """The message asks for the details of an answer (its notes, sources, every hours line)."""
-    return bool(text) and (bool(_MORE.search(text)) or normalize(text).strip(" .!?。！？") in ("more", "更多"))
+    return bool(text) and (bool(_DETAIL.search(text)) or normalize(text).strip(" .!?。！？") in ("more", "更多")
+                           or only_asks_for_more(text))
 
 
 def only_asks_for_more(text: Optional[str]) -> bool:
-    """All the message says is "more details" (a word of the button or typed): the question in hand,
-    in full, whatever the classifier read into so few words."""
-    return asks_for_more(text) and not _AROUND_MORE.sub("", _MORE.sub("", normalize(text or ""))).strip()
+    """All the message says is "more details" or "examples?" (a word of the button or typed): the question in
+    hand, in full, whatever the classifier read into so few words."""
+    return bool(text) and (bool(_MORE.search(text)) or normalize(text).strip(" .!?。！？") in ("more", "更多")) \
+        and not _AROUND_MORE.sub("", _MORE.sub("", normalize(text or ""))).strip()
 
 
 def asks_if_same(text: Optional[str]) -> bool:
@@ -297,6 +337,8 @@ def merge_dims(slots: Mapping[str, Any], message_entities: Iterable[Mapping[str,
 # holds): to join a notes answer from another topic, to name the product the question did not, and to make
 # a question of a message the classifier read as none. Measured on the training data: docs/nlu.md.
 MATCHING_NOTE = {"min_score": 7.0, "min_share": 0.45}
+# ... and the note that told whom to turn to: a clear match, nearly the best
+WHOM_NOTE = {"min_score": 6.0, "ratio": 0.8}
 NAMING_NOTE = {"min_score": 6.0, "min_share": 0.6}
 ASKED_NOTE = {"min_score": 6.0, "min_share": 0.6}
 

@@ -35,6 +35,48 @@ LANGUAGE_NAMES = {
     "pt": ["Portuguese", "葡萄牙语"],
     "zh-Hant": ["Traditional Chinese", "繁体中文", "繁體中文", "繁体"],
 }
+# Languages the support pages do not list, so that a question about one is answered as such ("support in
+# Korean?"). An answer finds them in the words; they are no entity, since the entity extractor's mentions are
+# features of the classifier.
+UNLISTED_LANGUAGE_NAMES = {
+    "ko": ["Korean", "韩语", "韩文", "朝鲜语"],
+    "ru": ["Russian", "俄语"],
+    "ar": ["Arabic", "阿拉伯语"],
+    "nl": ["Dutch", "荷兰语"],
+    "hi": ["Hindi", "印地语"],
+    "th": ["Thai", "泰语"],
+    "vi": ["Vietnamese", "越南语"],
+    "tr": ["Turkish", "土耳其语"],
+    "id": ["Indonesian", "印尼语", "印度尼西亚语"],
+    "pl": ["Polish", "波兰语"],
+}
+# The codes of the support-language table (facts.yml language_support) that these names stand for.
+SUPPORT_CODES = {"zh": "zh-Hans"}
+
+
+def language_name(code: str, lang: str) -> str:
+    """What a language is called in a reply in `lang` ("Korean", "韩语"); a support-table code ("zh-Hans") too."""
+    if code == "zh-Hans":
+        return "简体中文" if lang == "zh" else "Simplified Chinese"
+    names = LANGUAGE_NAMES.get(code) or UNLISTED_LANGUAGE_NAMES.get(code) or [code]
+    return next((n for n in names if CJK.search(n)), names[0]) if lang == "zh" else names[0]
+
+
+@lru_cache(maxsize=2)
+def language_name_pattern(unlisted: bool = False) -> Tuple["re.Pattern", Tuple[str, ...]]:
+    """One pattern of every language name (a group per name) and the code of each group, in order; with
+    `unlisted`, the names of languages the pages do not list too."""
+    table = dict(LANGUAGE_NAMES, **UNLISTED_LANGUAGE_NAMES) if unlisted else LANGUAGE_NAMES
+    names = sorted(((n, code) for code, ns in table.items() for n in ns), key=lambda x: -len(x[0]))
+    parts = [rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])" if n[0].isascii() else re.escape(n) for n, _ in names]
+    return re.compile("|".join(f"({p})" for p in parts), re.IGNORECASE), tuple(code for _, code in names)
+
+
+def language_mentions(text: str) -> Iterable[Tuple[str, int, int]]:
+    """(code, start, end) of each language name in `text`, longest name first where two overlap."""
+    pattern, codes = language_name_pattern(unlisted=True)
+    for match in pattern.finditer(text):
+        yield codes[match.lastindex - 1], match.start(), match.end()
 
 
 def normalise_code(value: object) -> Optional[str]:

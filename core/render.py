@@ -24,6 +24,7 @@ from core.routing.router import HoursAnswer, ResponseAnswer
 from core.routing.schedule import LineStatus
 from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
+from core.language import SUPPORT_CODES, language_mentions, language_name, reply_request
 from core.routing.note_search import VALUE_DIMS, note_index, terms
 from core.topics import (NOTE_TOPICS, asking_sentences, asks_for_help, parts_asked_plainly, question_clauses,
                          without_part_cues)
@@ -40,6 +41,10 @@ ASKED_NOTE_SCORE, ASKED_NOTE_RATIO = 4.0, 0.5
 ASKED_NOTES = 2              # at most this many of them beside a part's rows
 _ASKS_EXAMPLES = re.compile(r"\b(?:examples?|e\.g|such as|like what|kind of (?:issue|problem)s?)\b"
                             r"|示例|例子|举例|比如|例如|哪些情况|什么情况", re.IGNORECASE)
+_ASKS_LANGUAGE_LIST = re.compile(r"\b(what|which)\s+(other\s+)?languages?\b|\blanguages?\s+(are|is)\s+"
+                                 r"(offered|available|supported|there)\b|哪些语言|什么语言|哪几种语言|哪种语言|几种语言",
+                                 re.IGNORECASE)
+_RULED_OUT_BEFORE = re.compile(r"(besides|other than|except|apart from|aside from|not in|除了|除)\s*$", re.IGNORECASE)
 _FIRST_SENTENCE = re.compile(r".+?(?:\.(?=\s|$)|。|$)", re.DOTALL)
 T = TypeVar("T")
 _UTC_KEYS = {"UTC", "ETC/UTC", "ETC/UCT", "UCT", "ETC/GMT", "GMT", "ETC/ZULU", "ZULU", "ETC/UNIVERSAL", "UNIVERSAL"}
@@ -91,8 +96,10 @@ class Renderer:
     line), then one short source line; notes, further sources and the hours of each line are held back until
     the user asks for more (`detail`), and `held_back` says whether this answer held anything back."""
 
-    def __init__(self, facts: Facts, lang: str, now: datetime, detail: bool = False, question: str = ""):
+    def __init__(self, facts: Facts, lang: str, now: datetime, detail: bool = False, question: str = "",
+                 support_types: Sequence[str] = ()):
         self.facts, self.lang, self.now, self.detail = facts, lang, now, detail
+        self.support_types = tuple(support_types)    # an answer for several kinds of support (their hours)
         # the user's words without those that ask for a part: the notes they ask for stay in a short answer
         self.question = question
         self.asking = without_part_cues(question) if question.strip() else ""
@@ -154,11 +161,12 @@ class Renderer:
         reply.more = self.held_back
         return reply
 
-    def body(self, lines: Sequence[str]) -> str:
+    def body(self, lines: Sequence[str], lead: bool = False) -> str:
         """The lines under an answer's heading. One row (with its own sub-lines) is said on the heading's
-        line, so the fact leads; several rows each take a line."""
+        line, so the fact leads; several rows each take a line, unless the first is the answer (`lead`: the
+        note asked for, before another) and is said on the heading's line too."""
         rows = [i for i, line in enumerate(lines) if line.startswith("• ")]
-        if rows == [0]:
+        if rows == [0] or (lead and rows and rows[0] == 0):
             return self.t("lead_sep") + "\n".join([lines[0][2:]] + list(lines[1:]))
         return "\n" + "\n".join(lines)
 
@@ -254,15 +262,16 @@ class Renderer:
     def status(self, s: LineStatus, business_regions: str = "") -> str:
         est = self.t("estimated") if s.estimated else ""
         if s.reason == "always":
-            return self.t("open_always")
+            # a line open round the clock says so in its hours: a short answer adds nothing
+            return self.t("open_always") if self.detail else ""
         if s.open is True:
             return self.t("open_until", time=self.when(s.closes_at)) + est
         if s.reason == "needs_timezone":
             return self.t("needs_timezone")
         if s.reason == "needs_country":
             return self.t("needs_country", regions=business_regions)
-        if s.reason == "no_clock_times":
-            return self.t("open_day_no_clock") + est
+        if s.reason == "no_clock_times":            # its hours say the page gives no clock times
+            return self.t("open_day_no_clock" if self.detail else "open_day_no_clock_short") + est
         if s.next_open_day and not s.next_open:
             return self.t("closed_day", day=self.day(s.next_open_day)) + est
         if s.holiday and s.next_open:
@@ -420,6 +429,7 @@ class Renderer:
         if not part.rows:
             return self.no_fact(route, "phone")
         lines, numbers, said_hours = [], [], set()
+        asked = set(self.support_types) or {route.query.support_type} - {None}
         for row in part.rows:
             label = self.label(route, "phone", row, skip=("support_type",))
             if isinstance(row, NoPhone):
@@ -437,9 +447,8 @@ class Renderer:
                 h = next((a for a in route.hours.rows if a.hours.id == hid), None)
                 if h is None:
                     continue
-                if not self.detail and (shown or hid in said_hours or (
-                        route.query.support_type and route.query.support_type
-                        not in (h.hours.applies.get("support_type") or ()))):
+                if not self.detail and (shown >= max(len(asked), 1) or hid in said_hours or (
+                        asked and not asked & set(h.hours.applies.get("support_type") or ()))):
                     # a short answer: the hours of the support asked, or the first, once for all numbers
                     self.held_back = True
                     continue
@@ -447,16 +456,21 @@ class Renderer:
                 shown += 1
                 support = self.join(self.name("support_type", v)
                                     for v in sorted(h.hours.applies.get("support_type") or ()))
-                lines.append(self.t("hours_of_line", support=support, text=h.hours.text.get(self.lang),
-                                    status=self.status(h.status, self.business_regions())))
+                lines.append(self.t("hours_of_line", support=support, text=self.with_status(
+                    h.hours.text.get(self.lang), self.status(h.status, self.business_regions()))))
         said = {row.note for row in part.rows if isinstance(row, NoPhone)}          # already a line of its own
         notes = [n for n in self.row_notes(route, part.rows) if "phone" in n.topics and n.id not in said]
         # another number, and what a call costs, are part of which number to call: never held back
         alternatives = [r.alternative_note for r in part.rows if isinstance(r, Phone) and r.alternative_note] + \
             [n.id for n in notes if "charges" in n.topics]
+        # a number whose sources differ is said with the other number's note, which shows both sides: why the
+        # answer gives this one comes on request
+        conflicts = self.conflicts_of(route, [r for r in part.rows if not (
+            isinstance(r, Phone) and r.alternative_note and not self.detail)])
+        self.held_back = self.held_back or len(conflicts) < len(self.conflicts_of(route, part.rows))
         variables = {"subject": self.subject(route), "lines": self.body(lines),
-                     "notes": self.notes(notes, self.conflicts_of(route, part.rows), kept=alternatives),
-                     "numbers": numbers,
+                     "notes": self.notes(notes, conflicts, kept=alternatives),
+                     "numbers": numbers, "hours": sorted(said_hours),
                      "source": self.sources(s for r in part.rows for s in r.sources)}
         return self.finish(Reply("utter_answer_phone", variables))
 
@@ -558,13 +572,17 @@ class Renderer:
             if not route.query.plan:                         # a plan's own level ("Standard"): on request
                 levels = self.narrowed(levels, lambda lv: not lv.plans)
             for lv in levels:
+                definition = lv.definition.get(self.lang)
+                if len(levels) > 1 and not self.detail:     # a list of levels: what each is, in its first sentence
+                    first = _FIRST_SENTENCE.match(definition).group(0).strip()
+                    self.held_back = self.held_back or first != definition
+                    definition = first
                 ex = [e.rstrip("。.") for e in lv.examples.get(self.lang, ())]
                 if ex and not wants_examples and \
                         len(asked_terms & set(terms(" ".join(e for v in lv.examples.values() for e in v)))) < 2:
                     ex, self.held_back = [], True
                 examples = self.t("examples", examples=self.t("example_sep").join(ex)) if ex else ""
-                lines.append(self.t("level", label=lv.label.get(self.lang), definition=lv.definition.get(self.lang),
-                                    examples=examples))
+                lines.append(self.t("level", label=lv.label.get(self.lang), definition=definition, examples=examples))
         notes = [self.facts.notes[n] for s in part.rows for n in s.notes]
         # a level asked by name, or for one kind of support, comes with its scheme's conditions (who may use
         # Severity A, the highest level for billing): they are part of what the level means there
@@ -582,13 +600,28 @@ class Renderer:
         if d365:
             meta = self.facts.language_meta
             rows = list(self.facts.language_support)
-            if q.country and not self.detail:         # a short answer: the languages of the caller's region
+            asked = self.languages_asked()
+
+            def listed(code: str) -> list:
+                return [ls for ls in rows if SUPPORT_CODES.get(code, code) in ls.languages]
+
+            if asked and not self.detail:             # "Italian support?": that language's rows
+                for code in asked:
+                    if not listed(code):              # "in Korean?": not listed, and the languages that are
+                        codes = dict.fromkeys(c for ls in rows for c in ls.languages)
+                        lines.append(self.t("language_not_listed", language=language_name(code, self.lang),
+                                            listed=self.join(language_name(c, self.lang) for c in codes)))
+                near = [ls for code in asked for ls in listed(code)]
+                self.held_back = True
+                rows = list({ls.id: ls for ls in near}.values())
+            elif q.country and not self.detail:       # a short answer: the languages of the caller's region
                 regions = set(self.facts.vocab[DIM_KIND["country"]][q.country].regions)
                 near = [ls for ls in rows if not ls.regions or regions & set(ls.regions)]
                 self.held_back = self.held_back or len(near) < len(rows)
                 rows = near
             lines += [self.t("row", label="", text=ls.text.get(self.lang)) for ls in rows]
-            lines.append(meta["footnote"].get(self.lang))
+            if any("*" in ls.text.get(self.lang) for ls in rows):
+                lines.append(meta["footnote"].get(self.lang))
             sources.append(meta["source"])
         if q.product in (None, "m365"):
             for h in route.hours.rows:
@@ -601,6 +634,17 @@ class Renderer:
             return self.no_fact(route, "languages")
         return self.finish(Reply("utter_answer_languages", {"subject": self.subject(route), "lines": self.body(lines),
                                                             "notes": "", "source": self.sources(sources)}))
+
+    def languages_asked(self) -> List[str]:
+        """The languages a question asks about ("support in Korean?"), not one it asks the reply in ("answer in
+        Chinese"), rules out ("besides English") or names in a question for the list ("which languages?")."""
+        text = self.question or ""
+        if not text or _ASKS_LANGUAGE_LIST.search(text):
+            return []
+        request = reply_request(text)
+        return list(dict.fromkeys(code for code, start, end in language_mentions(text)
+                                  if not (request and request[1] <= start < request[2])
+                                  and not _RULED_OUT_BEFORE.search(text[max(0, start - 15):start])))
 
     def from_notes(self, route: Route, topic: str, response: str, topics: Sequence[str],
                    notes: Optional[Sequence[Note]] = None, lead: Optional[str] = None, by_level: bool = True) -> Reply:
@@ -638,7 +682,9 @@ class Renderer:
             lines.append(self.t("row", label="", text=self.note_text(n)))
         sources += [s for n in notes for s in n.sources]
         # "notes": the part responses this can stand in for (no_fact) have a notes line; it is said above
-        return self.finish(Reply(response, {"subject": self.subject(route), "lines": self.body(lines), "notes": "",
+        lead_note = bool(notes) and lead != "portal" and not self.detail
+        return self.finish(Reply(response, {"subject": self.subject(route), "lines": self.body(lines, lead_note),
+                                            "notes": "",
                                             "source": self.sources(sources), "notes_used": [n.id for n in notes]}))
 
     def filing(self, route: Route) -> str:

@@ -66,7 +66,8 @@ PART_CUES: Dict[str, str] = {
              r"(?!支持.{0,8}(时间|几点|小时|时段|营业|上班|开放|多久|响应|语言|中文|英文))"
              r"|(怎么|如何)联系|联系方式|联系谁|找谁"
              r"|(一个|同一个|同个|一样的)号|号(码)?(一样|相同|是一个|是同一个)|" + PERSON_CUE,
-    "hours": r"\b(hours|hrs|opening(?!\s+(?:(?:a|an|the|my|our|this|new)\s+)*(?:ticket|case|request|incident|sr)s?\b)"
+    "hours": r"\b(hours|hrs|opening(?!\s+(?:a|an|the|my|our|this|new|another|one)\b)"
+             r"(?!\s+(?:ticket|case|request|incident|sr)s?\b)"
              r"|open\s+(now|today|tonight|tomorrow|on|at|until|till|from|during)|closing time"
              r"|24/7|24x7|7x24|weekends?|saturdays?|sundays?|holidays?|what time|around the clock|round the clock)\b"
              r"|\bwhen\s+(is|are|can|do|does)\b.{0,40}\b(available|open|reachable|staffed|clos(e|es|ed|ing))\b"
@@ -82,14 +83,16 @@ PART_CUES: Dict[str, str] = {
              r"|\b(overnight|at night|nights)\b|夜里|夜间|通宵|半夜"
              r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长响])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
-    "portal": r"\b(portal|website|url)\b|(?<!exchange )(?<!sharepoint )(?<!business )(?<!project )\bonline\b"
+    "portal": r"\b(portal|website|url)\b|\b(which|what)\s+(web\s*)?site\b"
+              r"|(?<!exchange )(?<!sharepoint )(?<!business )(?<!project )\bonline\b"
               r"|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
               r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(actually\s+|even\s+|best\s+)?"
               r"(log|file|raise|open|submit|create|lodge|report|start|make|put\s+in)\b"
               r"|哪里提交|在哪提交|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)"
               r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)|(在哪|哪里|去哪|往哪)(儿)?提(?!供|到|前|醒|示)"
               r"|(在哪|哪里|去哪|怎么|如何).{0,6}(开|提|建)(个|一个)?(支持)?(请求|工单|单子|case|ticket|sr)",
-    "response": r"\b(response|respond|reply|replies|get back|hear back|how (fast|quickly|soon)|picks? up|sla)\b"
+    "response": r"\b(initial\s+response\s+times?|(initial|first)\s+(response|reply)"
+                r"|response|respond|reply|replies|get back|hear back|how (fast|quickly|soon)|picks? up|sla)\b"
                 r"|\bhow (many hours|long) (before|until|till|for)\b|多久|首响|多快|多长时间|响应|回复|回应",
     "severity": r"\bhow (severe|serious|bad|urgent)\b|\bis\s+(this|it|that)\s+(serious|severe|critical|urgent)\b"
                 r"|严重吗|有多严重|多严重|严不严重|算(啥|什么|哪个|哪一?)(级别|级)"
@@ -211,6 +214,12 @@ def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
 
 
 _CONTACT = re.compile(r"\bcontact(ing)?\b|联系", re.IGNORECASE)
+# Asking whom to turn to ("who do I talk to?", "该找谁"): beside a notes question (buying a plan) its note names
+# whom, so it asks for neither the number nor the portal.
+_WHOM = re.compile(r"\bcontact(ing)?\b"
+                   r"|\bwho\s+(do|should|can|could|would)\s+(i|we)\s+(talk|speak|reach out|go)\s+to\b"
+                   r"|\bwho\s+to\s+(talk|speak)\s+to\b|联系|(应该|应|该)?找谁|跟谁(说|谈|联系)|找哪个部门",
+                   re.IGNORECASE)
 
 
 def parts_asked_plainly(text: Optional[str]) -> List[str]:
@@ -222,6 +231,30 @@ def parts_asked_plainly(text: Optional[str]) -> List[str]:
 def without_contact(text: str) -> str:
     """The message without "contact" / "联系", which asks for the number or the portal alike."""
     return _CONTACT.sub(" ", text)
+
+
+# Asking where a support request is filed, request and all ("where should we submit a support request?",
+# "工单在哪里提交"): the portal, whatever else the message is about.
+_WHERE_TO_FILE = re.compile(
+    r"\b(where|which\s+(site|portal|page))\b.{0,40}\b(submit|file|raise|open|log|lodge|create)\b.{0,30}"
+    r"\b(support\s+)?(request|ticket|case|incident|sr)s?\b"
+    r"|(在哪|哪里|去哪|怎么|如何).{0,8}(提交|提|开|建).{0,6}(请求|工单|单子|case|ticket)"
+    r"|(请求|工单|单子|case|ticket).{0,6}(在哪|哪里|去哪).{0,4}(提交|提|开|建)", re.IGNORECASE)
+
+
+def asks_where_to_file(text: Optional[str]) -> bool:
+    """Whether a message asks where a support request is filed (see _WHERE_TO_FILE)."""
+    return _says(_WHERE_TO_FILE, text)
+
+
+def without_whom(text: str) -> str:
+    """The message without the words that ask whom to turn to (see _WHOM)."""
+    return _WHOM.sub(" ", text)
+
+
+def names_whom(text: str) -> bool:
+    """Whether a text tells whom to turn to ("contact your reseller", "请联系客户经理")."""
+    return bool(_WHOM.search(text))
 
 
 def asks_for_help(text: Optional[str]) -> bool:

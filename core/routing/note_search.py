@@ -72,6 +72,8 @@ SYNONYMS_EN = (
     ("renew", "expir"),
     ("buy", "bought", "purchas"),
     ("eligibl", "entitl", "qualify"),
+    ("representativ", "engineer"),                                # who works on a request
+    ("continu", "continuou", "continuous", "nonstop"),
 )
 SYNONYMS_ZH = (
     ("降低", "调低", "下调", "降级", "调降"),
@@ -100,6 +102,7 @@ PHRASES_EN = (
                  r"|\b(?:normal|regular|ordinary|plain|end)[\s-]users?\b"),
     ("oneonone", r"(?<!\w)(?:1:1|1-on-1|one[\s-]on[\s-]one)(?!\w)"),
     ("eligibl", r"\bonly available to\b"),           # "who is eligible for Sev A?": "only available to ..."
+    ("continu", r"\bkeep\s+(?:going|working|at it|on it)\b|\bnon[\s-]stop\b"),   # work on it continuously
 )
 _PHRASE_EN = [(re.compile(rx), f" {word} ") for word, rx in PHRASES_EN]
 _SYN_EN = {w: group[0] for group in SYNONYMS_EN for w in group}

@@ -27,13 +27,12 @@ import core.routing.vocab as vocab_module
 import core.language as language_module
 from core.routing import default_router
 from core.routing.vocab import is_negated, normalize
-from core.language import LANGUAGE_NAMES, REPLY_LANGUAGE, reply_request
+from core.language import REPLY_LANGUAGE, language_name_pattern, reply_request
 
 
 def _language_pattern() -> tuple:
-    names = sorted(((n, code) for code, ns in LANGUAGE_NAMES.items() for n in ns), key=lambda x: -len(x[0]))
-    parts = [rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])" if n[0].isascii() else re.escape(n) for n, _ in names]
-    return re.compile("|".join(f"({p})" for p in parts), re.IGNORECASE), [code for _, code in names]
+    pattern, codes = language_name_pattern()
+    return pattern, list(codes)
 
 
 

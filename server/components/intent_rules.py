@@ -46,8 +46,8 @@ from core.routing.vocab import is_negated, normalize
 from core.dialogue import (asks_for_more, closer_notes_topic, is_value_follow_up, note_topic_asked,
                            only_asks_for_more)
 from core.routing.triage import triage
-from core.topics import (BY_INTENT, BY_NAME, asked_parts, asks_for_person, asks_question, note_topic_cued,
-                            parts_asked_plainly)
+from core.topics import (BY_INTENT, BY_NAME, asked_parts, asks_for_person, asks_question, asks_where_to_file,
+                            note_topic_cued, parts_asked_plainly)
 from server.components.alias_extractor import NEGATED
 from core.language import REPLY_LANGUAGE, asks_more_than_language
 
@@ -73,6 +73,12 @@ IN_DOMAIN_MARGIN = 0.1
 def _notes_questions(*intents: Optional[str]) -> bool:
     """Whether intents all ask notes questions."""
     return all(i in BY_INTENT and BY_INTENT[i].answer == "notes" for i in intents)
+
+
+def _files_a_request(text: str, values: Dict[str, Any]) -> bool:
+    """"We have Software Assurance - where do we submit a support request?", read as a question about the plan:
+    the words ask where to file, and match no note clearly."""
+    return asks_where_to_file(text) and asks_question(text) and note_topic_asked(text, values) is None
 
 
 def _problem_asking_its_level(text: str) -> bool:
@@ -121,6 +127,8 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
                 (ranking[1] if len(ranking) > 1 else (None, 0.0))
             if guess in QUESTIONS and confidence >= IN_DOMAIN_CONFIDENCE and confidence - runner_up >= IN_DOMAIN_MARGIN:
                 return repaired_intent(guess, entities, text) or guess    # the guess, repaired as the classifier's
+            if confidence >= IN_DOMAIN_CONFIDENCE and _notes_questions(guess) and _files_a_request(text, values):
+                return BY_NAME["portal"].intent
             if confidence >= IN_DOMAIN_CONFIDENCE and _notes_questions(guess, second):
                 # torn between two notes questions ("does 21Vianet handle our own network?": what support
                 # covers, or whose job it is): the one whose notes match the words better, else the first
@@ -173,6 +181,8 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
             return BY_NAME[cued].intent             # the cue words name the notes question exactly
         if not asks_question(text) and triage(text).level:
             return PROBLEM                          # "Exchange is down for all our users": told, not asked
+        if _files_a_request(text, values):
+            return BY_NAME["portal"].intent
     if intent == "ask_languages" and "language" not in named and not _LANGUAGE_WORDS.search(text):
         asked = asked_parts(text, questions_only=True)
         if asked:                                   # "在哪里提交…？不是中国区的" asks where, not in which language

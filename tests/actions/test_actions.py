@@ -478,3 +478,77 @@ def test_a_support_type_dropped_for_one_part_stays_for_the_parts_after_it():
                              severity="critical"))
     assert [m["response"] for m in msgs] == ["utter_answer_response", "utter_answer_phone"]
     assert msgs[1]["numbers"] == ["+86 400-886-6134"]
+
+
+def _tracker_with_offsets(text, intent, entities, **slots):
+    """A tracker whose entities carry their offsets in `text` (found by their words), as the extractor gives them."""
+    t = tracker(text, intent, (), **slots)
+    t.latest_message["entities"] = [{"entity": d, "value": v, "start": text.index(w), "end": text.index(w) + len(w)}
+                                    for d, v, w in entities]
+    return t
+
+
+def test_hours_the_number_was_given_with_are_not_given_again():
+    """"Can I call 21Vianet on a Saturday about an F&O invoice?": the number's answer says the billing line's
+    hours, which a second answer would repeat word for word."""
+    msgs, _ = answer(tracker("Can I call 21Vianet on a Saturday about an F&O invoice question?", "ask_phone",
+                             [("product", "d365_fo"), ("cloud", "china_21v"), ("support_type", "billing")],
+                             topic="phone", product="d365_fo", cloud="china_21v", support_type="billing"))
+    assert [m["response"] for m in msgs] == ["utter_answer_phone"]
+    assert msgs[0]["hours"] == ["fo_21v_billing"]
+
+
+def test_hours_for_each_of_two_countries_are_each_given():
+    msgs, _ = answer(tracker("Dynamics 365 business hours in the US, and in Japan?", "ask_hours",
+                             [("product", "d365"), ("country", "us"), ("country", "jp")],
+                             topic="hours", product="d365", country="us"))
+    assert [m["response"] for m in msgs] == ["utter_answer_hours"] * 2
+    assert msgs[0]["lines"] != msgs[1]["lines"]
+
+
+@pytest.mark.parametrize("dims, answers, numbers", [
+    # Office 365 operated by 21Vianet: one number for every kind of support, said once
+    (dict(product="m365", cloud="china_21v"), 1, [["+86 400-089-0365"]]),
+    # customer engagement apps there: pre-sales has a number of its own, so an answer for each
+    (dict(product="d365_ce", cloud="china_21v"), 2, [["+86 400-886-6134"], ["+86 400-089-0365"]]),
+])
+def test_one_number_for_two_kinds_of_support_is_one_answer(dims, answers, numbers):
+    entities = [(d, v) for d, v in dims.items()] + [("support_type", "presales"), ("support_type", "billing")]
+    msgs, _ = answer(tracker("presales or billing - which number do we call?", "ask_phone", entities,
+                             topic="phone", support_type="presales", **dims))
+    assert [m["numbers"] for m in msgs if m["response"] == "utter_answer_phone"] == numbers
+    assert len([m for m in msgs if m["response"] == "utter_answer_phone"]) == answers
+
+
+@pytest.mark.parametrize("text, dims, phone", [
+    # the Premier note says whom to contact: no number besides it
+    ("purchasing premier for our D365 CE apps in china — who do I talk to?",
+     dict(product="d365_ce", cloud="china_21v"), False),
+    # the pre-sales note names nobody: the number answers "how do I contact them?"
+    ("世纪互联 O365 想比较一下各个计划，售前怎么联系？", dict(product="m365", cloud="china_21v"), True),
+])
+def test_asking_whom_to_turn_to_gets_the_number_unless_the_note_names_whom(text, dims, phone):
+    msgs, _ = answer(tracker(text, "ask_plans", list(dims.items()), topic="plans", **dims))
+    assert msgs[0]["response"] == "utter_answer_plans"
+    assert ("utter_answer_phone" in [m["response"] for m in msgs]) is phone
+
+
+@pytest.mark.parametrize("text, entities, portal", [
+    # naming the level asks its response time; it describes no outage
+    ("我们签的是 Unified Performance，关键业务影响的工单首次响应多快？",
+     [("plan", "unified_performance", "Unified Performance"), ("severity", "critical", "关键业务影响")], False),
+    ("production is down for everyone, critical impact - how fast will they respond?",
+     [("severity", "critical", "critical impact")], True),
+])
+def test_where_to_file_comes_with_a_response_time_for_an_outage_not_for_a_named_level(text, entities, portal):
+    msgs, _ = answer(_tracker_with_offsets(text, "ask_response_time", entities, topic="response", product="d365",
+                                           cloud="worldwide", plan="unified_performance", severity="critical"))
+    assert ("utter_answer_portal" in [m["response"] for m in msgs]) is portal
+
+
+def test_how_to_file_is_not_followed_by_the_portal_it_leads_with():
+    dims = dict(product="d365_fo", cloud="china_21v")
+    msgs, _ = answer(tracker("We run D365 F&O on the 21Vianet cloud. Which site do I raise a support request on?",
+                             "ask_how_to_file", list(dims.items()), topic="how_to_file", **dims))
+    assert [m["response"] for m in msgs] == ["utter_answer_how_to_file"]
+    assert "lcs.dynamics.cn" in msgs[0]["lines"]

@@ -339,3 +339,52 @@ def test_a_question_whether_two_answers_are_the_same(text, same):
 def test_a_question_is_told_from_a_statement(text, asks):
     from core.topics import asks_question
     assert asks_question(text) is asks
+
+
+@pytest.mark.parametrize("text, more, only", [
+    ("能举个例子吗", True, True), ("examples?", True, True), ("give me an example", True, True),
+    ("more details please", True, True), ("详细", True, True),
+    # a question of its own that asks for examples: its short answer gives them, not every detail
+    ("世纪互联 O365 的 Sev A 举几个例子", False, False), ("what are examples of sev b issues for 21v?", False, False),
+    ("tell me more about the Sev A conditions", True, False),
+])
+def test_asking_for_examples_alone_asks_for_more_and_in_a_question_asks_that_question(text, more, only):
+    from core.dialogue import asks_for_more, only_asks_for_more
+    assert asks_for_more(text) is more and only_asks_for_more(text) is only
+
+
+@pytest.mark.parametrize("text, others", [
+    # the language's own row says when: Severity A's round-the-clock hours would contradict it
+    ("We're in Milan. When is Italian-language Dynamics 365 support available?", []),
+    # the hours asked in a question of their own still come
+    ("Japan: what are business hours for Dynamics 365 support, and is Japanese-language support available "
+     "round the clock?", ["hours"]),
+    ("when is Dynamics 365 support open, and which languages do they speak?", ["hours"]),
+])
+def test_a_languages_question_asks_the_hours_only_apart_from_the_language(text, others):
+    assert also_asked(text, "languages") == others
+
+
+@pytest.mark.parametrize("text, topic, whom_only", [
+    ("purchasing premier for our D365 CE apps in china — who do I talk to?", "plans", ["phone"]),
+    ("想买 Dynamics 365 的 Premier 合同，该联系谁", "plans", ["phone"]),
+    ("how do we buy Premier? what's the phone number?", "plans", []),          # the number asked by name
+    ("who do I talk to about the UK number?", "phone", []),                     # not a notes question
+])
+def test_asking_whom_to_turn_to_is_told_apart_from_asking_for_the_number(text, topic, whom_only):
+    from core.dialogue import asked_only_as_whom
+    assert asked_only_as_whom(text, topic) == whom_only
+
+
+@pytest.mark.parametrize("text, dims, topic, told", [
+    ("purchasing premier for our D365 CE apps in china — who do I talk to?",
+     dict(product="d365_ce", cloud="21v"), "plans", True),
+    ("想买 Dynamics 365 的 Premier 合同，该联系谁", dict(product="d365", cloud="worldwide"), "plans", True),
+    # the words ask about pricing (pre-sales), not the Premier note that names an account team: the number
+    ("D365 Field Service 中国版想了解价格和许可，联系谁？", dict(product="d365_ce", cloud="21v"), "plans", False),
+])
+def test_a_notes_answer_tells_whom_only_with_a_note_the_words_clearly_ask_for(text, dims, topic, told):
+    from core.dialogue import notes_answering, whom_answered
+    q = route(**dims)
+    lead = [n.id for n in notes_answering(q, topic, text)[:1]]
+    assert whom_answered(q, text, lead) is told

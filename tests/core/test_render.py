@@ -451,3 +451,97 @@ def test_a_short_answer_drops_notes_another_one_makes_redundant():
     assert Renderer.fewest([derived]) == [derived]                    # alone, it is the answer
     same_page = [n for n in notes.values() if n.link == "m365_service_health"]
     assert len(same_page) >= 2 and Renderer.fewest(same_page) == same_page[:1]
+
+
+# ------------------------------------------------------------------ short answers: what each says once
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_line_open_round_the_clock_adds_no_open_now_in_a_short_answer(lang):
+    q = route(product="o365", cloud="germany", support_type="technical", now=NOW)
+    always = r(lang).t("open_always")
+    assert always not in r(lang).hours(q).variables["lines"]
+    assert always in r(lang, detail=True).hours(q).variables["lines"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_hours_without_clock_times_are_not_told_so_twice_in_a_short_answer(lang):
+    """The hours already say the page gives no clock times; the short status only says it is a working day."""
+    q = route(product="o365", cloud="21v", support_type="billing", now=NOW)     # NOW is a Monday
+    short, full = r(lang).hours(q).variables["lines"], r(lang, detail=True).hours(q).variables["lines"]
+    assert r(lang).t("open_day_no_clock_short") in short and r(lang).t("open_day_no_clock") not in short
+    assert r(lang).t("open_day_no_clock") in full
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_list_of_levels_gives_each_definitions_first_sentence_and_the_rest_on_request(lang):
+    q = route(product="o365", cloud="21v", now=NOW)
+    short, full = r(lang).severity(q), r(lang, detail=True).severity(q)
+    levels = default_router().facts.schemes["o365_21v"].levels
+    for lv in levels:
+        definition = lv.definition.get(lang)
+        first = re.match(r".+?(?:\.(?=\s|$)|。|$)", definition, re.DOTALL).group(0).strip()
+        assert first in short.variables["lines"] and definition in full.variables["lines"]
+        assert first == definition or definition not in short.variables["lines"]
+    assert short.more and len(short.variables["lines"]) < len(full.variables["lines"])
+
+
+def test_one_level_asked_keeps_its_whole_definition():
+    q = route(product="o365", cloud="21v", severity="b", now=NOW)
+    level = default_router().facts.schemes["o365_21v"].level("b")
+    assert level.definition.en in r("en").severity(q).variables["lines"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_other_numbers_note_stands_for_the_conflict_line_in_a_short_answer(lang):
+    """The pre-sales number of 21Vianet's customer engagement apps: the note about the technical line shows
+    both sides of the conflict, so a short answer does not add that the sources differ; the reasons come on
+    request."""
+    q = route(product="d365_ce", cloud="21v", support_type="presales", now=NOW)
+    short, full = r(lang).phone(q), r(lang, detail=True).phone(q)
+    alternative = FACTS_NOTES["ce_presales_same_number"].text.get(lang)
+    assert alternative in short.variables["notes"] and "400-089-0365" in short.variables["notes"]
+    assert r(lang).t("conflict_short").strip() not in short.variables["notes"] and short.more
+    assert fixed_words(lang, "conflict") in full.variables["notes"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_one_number_for_two_kinds_of_support_is_said_once_with_the_hours_of_each(lang):
+    q = route(product="o365", cloud="21v", now=NOW)
+    reply = Renderer(default_router().facts, lang, NOW, support_types=("presales", "billing")).phone(q)
+    assert reply.variables["numbers"] == ["+86 400-089-0365"]
+    assert sorted(reply.variables["hours"]) == ["o365_21v_billing", "o365_21v_presales"]
+
+
+LANGUAGE_QUESTIONS = [
+    ("Can I get Dynamics 365 support in Korean?", None, ["Korean"], "japanese"),
+    ("When is Italian-language Dynamics 365 support available?", "european", [], "japanese"),
+    ("what languages does Dynamics 365 support offer besides english?", None, ["Japanese", "Italian"], None),
+    ("Dynamics 365 支持有韩语吗？", None, ["韩语"], "japanese"),
+]
+
+
+@pytest.mark.parametrize("question, row, words, left_out", LANGUAGE_QUESTIONS)
+def test_a_language_asked_about_gets_its_row_or_that_it_is_not_listed(question, row, words, left_out):
+    lang = "zh" if re.search(r"[\u4e00-\u9fff]", question) else "en"
+    facts = default_router().facts
+    reply = Renderer(facts, lang, NOW, question=question).languages(route(product="d365", now=NOW))
+    lines = reply.variables["lines"]
+    rows = {ls.id: ls.text.get(lang) for ls in facts.language_support}
+    if row:
+        assert rows[row] in lines and sum(text in lines for text in rows.values()) == 1
+    for word in words:
+        assert word in lines
+    if left_out:
+        assert rows[left_out] not in lines
+    else:
+        assert all(text in lines for text in rows.values())
+
+
+def test_a_short_notes_answer_says_its_lead_note_on_the_heading_line():
+    q = route(product="m365", cloud="worldwide", now=NOW)
+    question = "I'm just a regular user, not an admin. Where do I go for help?"
+    reply = Renderer(default_router().facts, "en", NOW, question=question).from_notes(
+        q, "who_can_open", "utter_answer_who_can_open", ("who_can_open",), notes_answering(q, "who_can_open", question))
+    lines = reply.variables["lines"]
+    first = FACTS_NOTES[reply.variables["notes_used"][0]]
+    assert not lines.startswith("\n") and lines.strip().startswith((first.short or first.text).en[:30])
+    assert len(reply.variables["notes_used"]) < 2 or "\n• " in lines

@@ -88,3 +88,31 @@ def test_every_note_is_answered_for_its_question_in_both_languages(note_id, topi
     said = [note.text.get(lang)[:20]] + ([note.short.get(lang)[:20]] if note.short else [])   # in full or short
     line = next(x for x in reply["lines"].splitlines() if any(s in x for s in said))
     assert line
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("Opening a non-critical F&O case with 21Vianet - is there anything they expect from our side?", []),
+    ("what are the opening hours?", ["hours"]),
+    ("Which site do I actually raise a support request on?", ["portal"]),
+    ("our SharePoint site is down for everyone", []),
+])
+def test_cue_words_tell_opening_a_case_and_a_users_site_from_hours_and_portals(text, parts):
+    from core.topics import asked_parts
+    assert asked_parts(text) == parts
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("We run Dynamics on-premises with Software Assurance. Could you tell me where we should submit a support "
+     "request?", True),
+    ("我们有 Premier 合同，工单在哪里提交？", True),
+    ("how do we buy ProDirect? where do we submit the order", False),
+])
+def test_asking_where_a_request_is_filed(text, asks):
+    from core.topics import asks_where_to_file
+    assert asks_where_to_file(text) is asks
+
+
+def test_the_name_of_the_response_part_asks_for_no_note():
+    from core.topics import without_part_cues
+    left = without_part_cues("On Unified Core, what's the initial response time for a standard case?")
+    assert "initial" not in left and "response" not in left and "Unified Core" in left

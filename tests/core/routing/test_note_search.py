@@ -85,3 +85,13 @@ def test_terms_read_both_languages_and_traditional_characters():
 ])
 def test_a_synonym_of_the_pages_word_ranks_its_note_first(text, note):
     assert INDEX.search(text)[0].note.id == note, [(h.note.id, round(h.score, 1)) for h in INDEX.search(text)[:3]]
+
+
+@pytest.mark.parametrize("text", [
+    "For a critical F&O case with 21Vianet, does the engineer keep going after the first reply?",
+    "21v D365 CE 的 critical case，会一直有人跟吗",
+])
+def test_working_on_a_request_continuously_is_found_in_other_words(text):
+    """"the engineer keeps going" is the page's "a support representative works continuously"."""
+    notes = [FACTS.notes[i] for i in ("d365_21v_critical_continuous", "d365_21v_clock", "d365_21v_customer_duties")]
+    assert INDEX.search(text, notes)[0].note.id == "d365_21v_critical_continuous"

@@ -7,7 +7,7 @@ import pytest
 from core.routing import default_router
 
 FACTS = default_router().facts
-LONG_EN, LONG_ZH = 230, 110          # a note longer than this in either language has a short form
+LONG_EN, LONG_ZH = 200, 100          # a note longer than this in either language has a short form
 WITH_SHORT = [n for n in FACTS.notes.values() if n.short is not None]
 
 

@@ -167,3 +167,19 @@ def test_the_component_sets_intent_and_ranking_and_keeps_the_original_reading():
     untouched = Message(data={TEXT: "no", INTENT: {"name": "deny", "confidence": 0.9}, ENTITIES: []})
     IntentRules().process([untouched])
     assert untouched.get(INTENT) == {"name": "deny", "confidence": 0.9}
+
+
+SA_WHERE = ("Good morning, and apologies if this is a basic question. We run Dynamics on-premises and have Software "
+            "Assurance through our volume agreement. Could you tell me where we should submit a support request?")
+
+
+@pytest.mark.parametrize("intent, ranking, text, expected", [
+    # read as a question about the plan, or torn between two notes questions: where to file it
+    ("ask_coverage", (), SA_WHERE, "ask_portal"),
+    ("nlu_fallback", [("ask_coverage", 0.40), ("ask_plan_lifecycle", 0.34)], SA_WHERE, "ask_portal"),
+    # a note answers where Premier customers file: the notes question stays
+    ("ask_plans", (), "我们有 Premier 合同，工单在哪里提交？", None),
+    ("ask_plans", (), "how do we buy ProDirect? where do we submit the order", None),
+])
+def test_a_notes_question_that_asks_where_to_file_a_request_asks_for_the_portal(intent, ranking, text, expected):
+    assert repaired_intent(intent, entities(text), text, ranking) == expected
