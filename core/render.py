@@ -661,7 +661,7 @@ class Renderer:
                 sources += [s for p in route.portal.rows for s in p.sources]
         if not notes and not lines and "general" not in topics:
             return self.no_fact(route, topic)
-        if not self.detail and len(notes) > 1:
+        if not self.detail and (len(notes) > 1 or (lines and notes)):
             # the notes about the level asked ("what do they expect from us on a Sev A?") come first
             level = route.query.severity
             about_level = [n for n in notes if by_level and level and not n.derived and (
@@ -674,6 +674,11 @@ class Renderer:
             # a broad question ("what does support cover?") gets the first notes
             if self.clearly_asked(notes):
                 short = about_level[:1] + notes[:1] + self.best_per_question(notes) + self.close_to_best(notes)
+            elif lines:
+                # "how do I file it?": the lead part's rows and steps are the answer, with the first note when
+                # the whole message matches it clearly ("can't sign in to PPAC to file it, what now?")
+                hits = note_index(self.facts).search(self.question, notes[:1], without=VALUE_DIMS)
+                short = about_level[:1] + (notes[:1] if hits and hits[0].score >= CLEAR_NOTE else [])
             else:
                 short = about_level[:1] + notes[:SHORT_NOTES_ANSWER]
             short = self.fewest(list({n.id: n for n in short}.values()))[:SHORT_NOTES_ANSWER]

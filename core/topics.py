@@ -109,7 +109,11 @@ PART_CUES: Dict[str, str] = {
 # request ("I'm not an admin, how do I get support?", "我是个人用户").
 NOTE_CUES: Dict[str, str] = {
     "who_can_open": r"\b(not|non)[\s-]?(an?\s+)?(admin|administrator)s?\b|\bend[\s-]?users?\b|\bhome users?\b"
-                    r"|不是管理员|非管理员|个人用户|家庭用户|普通用户",
+                    r"|不是管理员|非管理员|个人用户|家庭用户|普通用户"
+                    # who may use a level ("who is entitled to open Sev A cases?", "谁有资格开 A 级")
+                    r"|\bwho\s+(is|are)\s+(entitled|eligible|allowed|permitted)\s+to\s+(open|file|raise|submit|log|use)\b"
+                    r"|\b(entitled|eligible)\s+(to|for)\s+(open\w*\s+)?(an?\s+)?(sev(erity)?\s*a|critical)\b"
+                    r"|谁(能|可以|有资格|有权).{0,3}(开|提|用).{0,4}(a\s*级|sev\s*a|严重级别\s*a)",
     # putting a Premier contract to use where requests are filed ("how do I link our Premier contract in PPAC?")
     "plans": r"\b(link|hook|connect|associat|attach|add|register|enter|apply|use)\w*\b.{0,40}\b(premier|unified)\b"
              r".{0,20}\b(contract|agreement)s?\b"

@@ -47,7 +47,7 @@ from core.dialogue import (asks_for_more, closer_notes_topic, is_value_follow_up
                            only_asks_for_more)
 from core.routing.triage import triage
 from core.topics import (BY_INTENT, BY_NAME, asked_parts, asks_for_person, asks_question, asks_where_to_file,
-                            note_topic_cued, parts_asked_plainly)
+                            note_topic_cued, parts_asked_plainly, question_clauses)
 from server.components.alias_extractor import NEGATED
 from core.language import REPLY_LANGUAGE, asks_more_than_language
 
@@ -77,8 +77,9 @@ def _notes_questions(*intents: Optional[str]) -> bool:
 
 def _files_a_request(text: str, values: Dict[str, Any]) -> bool:
     """"We have Software Assurance - where do we submit a support request?", read as a question about the plan:
-    the words ask where to file, and match no note clearly."""
-    return asks_where_to_file(text) and asks_question(text) and note_topic_asked(text, values) is None
+    the words ask where to file in the message's one question, and match no note clearly (a second question,
+    "在哪提？什么人有权限提？", is the notes question)."""
+    return asks_where_to_file(text) and len(question_clauses(text)) == 1 and note_topic_asked(text, values) is None
 
 
 def _problem_asking_its_level(text: str) -> bool:

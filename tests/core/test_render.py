@@ -202,12 +202,23 @@ def test_how_to_file_leads_with_the_portal_and_its_steps_then_the_notes(lang):
     from core.topics import NOTE_TOPICS
     t = NOTE_TOPICS["how_to_file"]
     rt = route(product="F&O", cloud="worldwide", now=NOW)
-    reply = r(lang).from_notes(rt, "how_to_file", t.response, t.note_topics, lead=t.lead)
+    reply = r(lang, detail=True).from_notes(rt, "how_to_file", t.response, t.note_topics, lead=t.lead)
     lines = reply.variables["lines"]
     portal = rt.portal.rows[0]
-    assert lines.index(portal.url) < lines.index(r(lang).note_text(rt.notes_for("how_to_file")[0]))
+    note = r(lang, detail=True).note_text(rt.notes_for("how_to_file")[0])
+    assert lines.index(portal.url) < lines.index(note)
     assert portal.steps.get(lang) in lines
     assert reply.response == "utter_answer_how_to_file"
+    # a short answer to a question that asks no note: the portal and its steps, the notes on request
+    short = r(lang).from_notes(rt, "how_to_file", t.response, t.note_topics, lead=t.lead)
+    assert portal.steps.get(lang) in short.variables["lines"] and note not in short.variables["lines"]
+    assert short.more
+    # one note, not asked for, waits as well (21Vianet's F&O: the MSDN forum)
+    china = route(product="F&O", cloud="21v", now=NOW)
+    assert len(china.notes_for("how_to_file")) >= 1
+    one = r(lang).from_notes(china, "how_to_file", t.response, t.note_topics, china.notes_for("how_to_file")[:1],
+                             lead=t.lead)
+    assert one.variables["notes_used"] == [] and one.more
 
 
 def test_a_product_family_does_not_answer_with_one_members_only_note():
@@ -545,3 +556,19 @@ def test_a_short_notes_answer_says_its_lead_note_on_the_heading_line():
     first = FACTS_NOTES[reply.variables["notes_used"][0]]
     assert not lines.startswith("\n") and lines.strip().startswith((first.short or first.text).en[:30])
     assert len(reply.variables["notes_used"]) < 2 or "\n• " in lines
+
+
+@pytest.mark.parametrize("question, dims, note", [
+    # the whole message matches the note clearly: it comes with the portal
+    ("PPAC 登不进去，没法在线提交工单，怎么办", dict(product="power_platform", cloud="worldwide"), "d365_phone_not_faster"),
+    # a plain "how do I file it?": the portal and its steps
+    ("how do I open a support request for F&O?", dict(product="d365_fo", cloud="worldwide"), None),
+])
+def test_how_to_file_adds_a_note_only_when_the_message_asks_for_it(question, dims, note):
+    from core.topics import NOTE_TOPICS
+    t = NOTE_TOPICS["how_to_file"]
+    q = route(now=NOW, **dims)
+    lang = "zh" if re.search(r"[\u4e00-\u9fff]", question) else "en"
+    reply = Renderer(default_router().facts, lang, NOW, question=question).from_notes(
+        q, "how_to_file", t.response, t.note_topics, notes_answering(q, "how_to_file", question), lead=t.lead)
+    assert reply.variables["notes_used"] == ([note] if note else [])

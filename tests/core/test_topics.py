@@ -116,3 +116,15 @@ def test_the_name_of_the_response_part_asks_for_no_note():
     from core.topics import without_part_cues
     left = without_part_cues("On Unified Core, what's the initial response time for a standard case?")
     assert "initial" not in left and "response" not in left and "Unified Core" in left
+
+
+@pytest.mark.parametrize("text, cued", [
+    ("Who is entitled to open Severity A cases for Office 365 operated by 21Vianet?", "who_can_open"),
+    ("is our company eligible for Sev A?", "who_can_open"),
+    ("世纪互联 O365 谁有资格开 A 级工单？", "who_can_open"),
+    ("who is eligible for ProDirect?", None),               # a plan, not who may open a level's request
+    ("what does sev A mean?", None),
+])
+def test_who_may_use_a_level_asks_who_can_open(text, cued):
+    from core.topics import note_topic_cued
+    assert note_topic_cued(text) == cued

@@ -183,3 +183,8 @@ SA_WHERE = ("Good morning, and apologies if this is a basic question. We run Dyn
 ])
 def test_a_notes_question_that_asks_where_to_file_a_request_asks_for_the_portal(intent, ranking, text, expected):
     assert repaired_intent(intent, entities(text), text, ranking) == expected
+
+
+def test_where_to_file_beside_a_second_question_leaves_the_notes_question():
+    text = "D365 Sales 的工单在哪提？什么人有权限提？"
+    assert repaired_intent("ask_who_can_open", entities(text), text) is None
