@@ -162,10 +162,13 @@ class Renderer:
         return reply
 
     def body(self, lines: Sequence[str], lead: bool = False) -> str:
-        """The lines under an answer's heading. One row (with its own sub-lines) is said on the heading's
-        line, so the fact leads; several rows each take a line, unless the first is the answer (`lead`: the
-        note asked for, before another) and is said on the heading's line too."""
+        """The lines under an answer's heading. One row (with its sub-lines; one sub-line on the same line) is
+        said on the heading's line, so the fact leads; several rows each take a line, unless the first is the
+        answer (`lead`: the note asked for, before another) and is said on the heading's line too."""
         rows = [i for i, line in enumerate(lines) if line.startswith("• ")]
+        if rows == [0] and len(lines) == 2 and lines[1].startswith("  "):
+            # one number and its one hours line ("can I call the billing line on Saturday?"): one line
+            return self.t("lead_sep") + lines[0][2:] + self.t("sub_sep") + lines[1].strip()
         if rows == [0] or (lead and rows and rows[0] == 0):
             return self.t("lead_sep") + "\n".join([lines[0][2:]] + list(lines[1:]))
         return "\n" + "\n".join(lines)

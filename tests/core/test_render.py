@@ -560,7 +560,8 @@ def test_a_short_notes_answer_says_its_lead_note_on_the_heading_line():
 
 @pytest.mark.parametrize("question, dims, note", [
     # the whole message matches the note clearly: it comes with the portal
-    ("PPAC 登不进去，没法在线提交工单，怎么办", dict(product="power_platform", cloud="worldwide"), "d365_phone_not_faster"),
+    ("PPAC 登不进去，没法在线提交工单，怎么办", dict(product="power_platform", cloud="worldwide"),
+     "d365_phone_not_faster"),
     # a plain "how do I file it?": the portal and its steps
     ("how do I open a support request for F&O?", dict(product="d365_fo", cloud="worldwide"), None),
 ])
@@ -572,3 +573,11 @@ def test_how_to_file_adds_a_note_only_when_the_message_asks_for_it(question, dim
     reply = Renderer(default_router().facts, lang, NOW, question=question).from_notes(
         q, "how_to_file", t.response, t.note_topics, notes_answering(q, "how_to_file", question), lead=t.lead)
     assert reply.variables["notes_used"] == ([note] if note else [])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_one_number_with_its_one_hours_line_is_said_on_one_line(lang):
+    """"Can I call 21Vianet on a Saturday about an F&O invoice?": the number and its hours lead together."""
+    reply = r(lang).phone(route(product="F&O", cloud="21v", support_type="billing", now=NOW))
+    lines = reply.variables["lines"]
+    assert "\n" not in lines.strip() and "+86 400-089-0365" in lines and "18:00" in lines
