@@ -614,9 +614,9 @@ class Renderer:
                         codes = dict.fromkeys(c for ls in rows for c in ls.languages)
                         lines.append(self.t("language_not_listed", language=language_name(code, self.lang),
                                             listed=self.join(language_name(c, self.lang) for c in codes)))
-                near = [ls for code in asked for ls in listed(code)]
-                self.held_back = True
-                rows = list({ls.id: ls for ls in near}.values())
+                near = list({ls.id: ls for code in asked for ls in listed(code)}.values())
+                self.held_back = self.held_back or len(near) < len(rows)
+                rows = near
             elif q.country and not self.detail:       # a short answer: the languages of the caller's region
                 regions = set(self.facts.vocab[DIM_KIND["country"]][q.country].regions)
                 near = [ls for ls in rows if not ls.regions or regions & set(ls.regions)]
