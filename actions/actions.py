@@ -23,11 +23,11 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from core.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked, asked_only_as_whom,
-                              asks_for_more, whom_answered,
-                              answered_by_general_notes, asks_if_same, asks_languages_apart, fact_compared,
+from core.dialogue import (INTENT_TOPIC, INTERRUPTIONS, MAX_CLARIFY, ROUTE_PART, also_asked, answered_by_general_notes,
+                              asked_only_as_whom, asks_for_more, asks_if_same, asks_languages_apart, fact_compared,
                               is_value_follow_up, merge_dims, notes_answering, notes_for_every_candidate,
-                              product_of_notes, query_of, to_ask, topic_for, topic_with_an_answer, values_named_twice)
+                              product_of_notes, query_of, to_ask, topic_for, topic_with_an_answer, values_named_twice,
+                              whom_answered)
 from core.routing import Route, default_router, triage as run_triage
 from core.routing.model import DIMS, Phone
 from core.routing.schedule import utc_now

@@ -14,8 +14,7 @@ from core.routing.router import row_fact
 from core.routing.vocab import normalize
 from core.topics import (NOTE_TOPICS, PART_TOPICS, TOPIC_OF_NOTE, TOPICS, asked_parts, asking_sentences, asks_at,
                          asks_definition, asks_for_help, asks_part_in, asks_question, clause_at, note_topic_cued,
-                         names_whom, question_clauses, without_contact, without_whom,
-                         without_part_cues)
+                         names_whom, question_clauses, without_contact, without_part_cues, without_whom)
 
 # The question (topic) each intent asks. describe_problem is handled by action_triage.
 INTENT_TOPIC = {t.intent: t.name for t in TOPICS}
@@ -156,8 +155,9 @@ def also_asked(text: Optional[str], topic: Optional[str]) -> List[str]:
     if topic in ("phone", "portal"):            # "where can we contact support online?" asks one of them
         asking = without_contact(asking)
     parts = [name for name in asked_parts(asking) if name != topic]
-    hours_asked = [c for c in question_clauses(asking) or [asking] if "hours" in asked_parts(c)]
-    if topic == "languages" and hours_asked and all(next(iter(language_mentions(c)), None) for c in hours_asked):
+    hours_asked = [c for c in question_clauses(asking) or [asking] if "hours" in asked_parts(c)] \
+        if topic == "languages" else []
+    if hours_asked and all(next(iter(language_mentions(c)), None) for c in hours_asked):
         # "when is Italian support available?": that language's row says when (its region's business hours,
         # which the support hours of Severity A, round the clock, would contradict); "business hours in Japan,
         # and is Japanese support 24/7?" asks the hours in a question of their own

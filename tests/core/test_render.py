@@ -581,3 +581,23 @@ def test_one_number_with_its_one_hours_line_is_said_on_one_line(lang):
     reply = r(lang).phone(route(product="F&O", cloud="21v", support_type="billing", now=NOW))
     lines = reply.variables["lines"]
     assert "\n" not in lines.strip() and "+86 400-089-0365" in lines and "18:00" in lines
+
+
+@pytest.mark.parametrize("question, business_only", [
+    ("日本那边 D365 支持的营业时间下午几点结束", True),
+    ("What are business hours for D365 support in Japan?", True),
+    ("is D365 support in Japan 24/7 or business hours only?", False),      # both asked: every row
+    ("D365 support hours in Japan?", False),
+])
+def test_a_business_hours_question_gets_the_rows_that_run_in_business_hours(question, business_only):
+    lang = "zh" if re.search(r"[\u4e00-\u9fff]", question) else "en"
+    q = route(product="d365", country="jp", now=NOW)
+    reply = Renderer(default_router().facts, lang, NOW, question=question).hours(q)
+    shown = reply.variables["hours"]
+    business = [a.hours.id for a in q.hours.rows if a.business_hours is not None]
+    assert business and len(business) < len(q.hours.rows)
+    assert (shown == business) is business_only and set(business) <= set(shown)
+    if business_only:           # they share their business hours: those, on the heading's line
+        hours = {a.business_hours.text.get(lang) for a in q.hours.rows if a.business_hours is not None}
+        assert len(hours) == 1 and hours.pop() in reply.variables["lines"]
+        assert "\n" not in reply.variables["lines"].strip() and reply.more
