@@ -367,7 +367,8 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         send(dispatcher, r.handoff(route, severity, proposed, slots.get("problem")))
     elif topic in ("phone", "hours", "portal", "response", "severity", "languages"):
         reply = getattr(r, topic)(route)
-        if topic == "hours" and said and set(reply.variables.get("hours") or ["-"]) <= set(said):
+        hours = reply.variables.get("hours") if topic == "hours" else None
+        if hours and set(hours) <= set(said):
             return                            # "the billing line - open on Saturdays?": the number's answer said them
         send(dispatcher, reply)
     elif topic in NOTE_TOPICS:
@@ -462,8 +463,9 @@ def one_number_for_all(state: State, states: List[State], support_types: Sequenc
         return {r.number for r in s.route.phone.rows if isinstance(r, Phone)}
 
     every = dataclasses.replace(state.with_values(support_type=None), support_types=tuple(support_types))
-    if numbers(states[0]) and all(numbers(s) == numbers(states[0]) for s in states) \
-            and numbers(every) == numbers(states[0]) and len(every.route.phone.rows) == len(states[0].route.phone.rows):
+    first = numbers(states[0])
+    if first and all(numbers(s) == first for s in states + [every]) \
+            and len(every.route.phone.rows) == len(states[0].route.phone.rows):
         return [every]
     return states
 

@@ -26,8 +26,8 @@ from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
 from core.language import SUPPORT_CODES, language_mentions, language_name, reply_request
 from core.routing.note_search import VALUE_DIMS, note_index, terms
-from core.topics import (NOTE_TOPICS, asking_sentences, asks_for_help, parts_asked_plainly, question_clauses,
-                         without_part_cues)
+from core.topics import (NOTE_TOPICS, asking_sentences, asks_business_hours_only, asks_for_help, parts_asked_plainly,
+                         question_clauses, without_part_cues)
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
@@ -45,10 +45,6 @@ _ASKS_LANGUAGE_LIST = re.compile(r"\b(what|which)\s+(other\s+)?languages?\b|\bla
                                  r"(offered|available|supported|there)\b|哪些语言|什么语言|哪几种语言|哪种语言|几种语言",
                                  re.IGNORECASE)
 _RULED_OUT_BEFORE = re.compile(r"(besides|other than|except|apart from|aside from|not in|除了|除)\s*$", re.IGNORECASE)
-_ASKS_BUSINESS_HOURS = re.compile(r"\b(business|office|working|local)\s+hours\b|营业时间|工作时间|上班时间|办公时间",
-                                  re.IGNORECASE)
-_ASKS_ROUND_THE_CLOCK = re.compile(r"24\s*/\s*7|24\s*x\s*7|\b(round|around)\s+the\s+clock\b|\ball day\b|\bovernight\b"
-                                   r"|\bnights?\b|\bweekends?\b|全天候|24\s*小时|夜里|夜间|周末", re.IGNORECASE)
 _FIRST_SENTENCE = re.compile(r".+?(?:\.(?=\s|$)|。|$)", re.DOTALL)
 T = TypeVar("T")
 _UTC_KEYS = {"UTC", "ETC/UTC", "ETC/UCT", "UCT", "ETC/GMT", "GMT", "ETC/ZULU", "ZULU", "ETC/UNIVERSAL", "UNIVERSAL"}
@@ -488,18 +484,18 @@ class Renderer:
         lines = []
         level = route.query.severity                     # "Sev A: around the clock?": the hours of Sev A
         rows = self.narrowed(part.rows, lambda a: level in (a.hours.applies.get("severity") or ()))
-        business = {a.business_hours.text.en for a in rows if a.business_hours is not None}
-        if _ASKS_BUSINESS_HOURS.search(self.question) and not _ASKS_ROUND_THE_CLOCK.search(self.question):
-            # "when do business hours end in Japan?": the rows that run in business hours; when they share their
-            # business hours, those hours are the answer (which levels and plans use them: on request)
+        if asks_business_hours_only(self.question):
+            # "when do business hours end in Japan?": the rows that run in business hours
             rows = self.narrowed(rows, lambda a: a.business_hours is not None)
-            if not self.detail and len(business) == 1 and len(rows) > 1 and \
-                    all(a.business_hours is not None for a in rows):
-                a, self.held_back = rows[0], True
-                status = self.status(a.status, self.business_regions())
-                lines.append(self.t("row", label=self.head(self.t("local_business_hours")),
-                                    text=self.with_status(a.business_hours.text.get(self.lang), status)))
-        for a in (rows if not lines else []):   # unless the shared business hours were said above
+        shared = {a.business_hours.text.en for a in rows if a.business_hours is not None}
+        if asks_business_hours_only(self.question) and not self.detail and len(rows) > 1 and len(shared) == 1:
+            # they share their business hours (narrowed, every row has them): those are the answer (which levels
+            # and plans use them: on request)
+            a, self.held_back = rows[0], True
+            status = self.status(a.status, self.business_regions())
+            lines.append(self.t("row", label=self.head(self.t("local_business_hours")),
+                                text=self.with_status(a.business_hours.text.get(self.lang), status)))
+        for a in rows if not lines else ():
             label = self.label(route, "hours", a, skip=("severity",))
             text = a.hours.text.get(self.lang)
             if a.business_hours is not None:

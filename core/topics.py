@@ -220,7 +220,7 @@ def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
 _CONTACT = re.compile(r"\bcontact(ing)?\b|联系", re.IGNORECASE)
 # Asking whom to turn to ("who do I talk to?", "该找谁"): beside a notes question (buying a plan) its note names
 # whom, so it asks for neither the number nor the portal.
-_WHOM = re.compile(r"\bcontact(ing)?\b"
+_WHOM = re.compile(_CONTACT.pattern +
                    r"|\bwho\s+(do|should|can|could|would)\s+(i|we)\s+(talk|speak|reach out|go)\s+to\b"
                    r"|\bwho\s+to\s+(talk|speak)\s+to\b|联系|(应该|应|该)?找谁|跟谁(说|谈|联系)|找哪个部门",
                    re.IGNORECASE)
@@ -249,6 +249,19 @@ _WHERE_TO_FILE = re.compile(
 def asks_where_to_file(text: Optional[str]) -> bool:
     """Whether a message asks where a support request is filed (see _WHERE_TO_FILE)."""
     return _says(_WHERE_TO_FILE, text)
+
+
+# Asking for business hours ("what are business hours in Japan?", "营业时间几点结束") and not also for the hours
+# outside them ("24/7 or business hours only?", "周末有人吗").
+_BUSINESS_HOURS = re.compile(r"\b(business|office|working|local)\s+hours\b|营业时间|工作时间|上班时间|办公时间",
+                             re.IGNORECASE)
+_ROUND_THE_CLOCK = re.compile(r"24\s*/\s*7|24\s*x\s*7|\b(round|around)\s+the\s+clock\b|\ball day\b|\bovernight\b"
+                              r"|\bnights?\b|\bweekends?\b|全天候|24\s*小时|夜里|夜间|周末", re.IGNORECASE)
+
+
+def asks_business_hours_only(text: Optional[str]) -> bool:
+    """Whether a message asks for business hours and not for the hours outside them (see _BUSINESS_HOURS)."""
+    return _says(_BUSINESS_HOURS, text) and not _says(_ROUND_THE_CLOCK, text)
 
 
 def without_whom(text: str) -> str:
