@@ -34,7 +34,7 @@ from core.routing.schedule import utc_now
 from core.routing.triage import SCHEME_LEVEL
 from core.routing.vocab import is_negated, normalize
 from core.render import Renderer, Reply, load_wording
-from core.topics import MENU, NOTE_TOPICS, asked_parts, note_topic_cued
+from core.topics import MENU, NOTE_TOPICS, asked_parts, asks_for_email, note_topic_cued
 from core.language import effective_language
 
 logger = logging.getLogger(__name__)
@@ -370,6 +370,9 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         hours = reply.variables.get("hours") if topic == "hours" else None
         if hours and set(hours) <= set(said):
             return                            # "the billing line - open on Saturdays?": the number's answer said them
+        if topic == "portal" and asks_for_email(state.text):
+            # "support email?": the documents list none, which is the answer; where a request starts follows
+            send(dispatcher, Reply("utter_no_email_address", {"subject": r.subject(route)}))
         send(dispatcher, reply)
     elif topic in NOTE_TOPICS:
         t = NOTE_TOPICS[topic]

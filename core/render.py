@@ -26,8 +26,8 @@ from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
 from core.language import SUPPORT_CODES, language_mentions, language_name, reply_request
 from core.routing.note_search import VALUE_DIMS, note_index, terms
-from core.topics import (NOTE_TOPICS, asking_sentences, asks_business_hours_only, asks_for_help, parts_asked_plainly,
-                         question_clauses, without_part_cues)
+from core.topics import (NOTE_TOPICS, asking_sentences, asks_business_hours_only, asks_for_help, asks_highest_level,
+                         parts_asked_plainly, question_clauses, without_part_cues)
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
@@ -105,6 +105,7 @@ class Renderer:
         self.asking = without_part_cues(question) if question.strip() else ""
         self.responses, self.fragments = load_wording()
         self.held_back = False
+        self._caveats_said: set = set()               # a reply's statuses that hold for every row: said once
 
     def asked(self, notes: Sequence[Note]) -> List[Note]:
         """The notes the question's words ask for, best first: the words that name the row it asks for (a
@@ -159,6 +160,7 @@ class Renderer:
     def finish(self, reply: Reply) -> Reply:
         """The reply, marked when it held details back (the caller offers them)."""
         reply.more = self.held_back
+        self._caveats_said = set()
         return reply
 
     def body(self, lines: Sequence[str], lead: bool = False) -> str:
@@ -269,9 +271,13 @@ class Renderer:
             return self.t("open_always") if self.detail else ""
         if s.open is True:
             return self.t("open_until", time=self.when(s.closes_at)) + est
-        if s.reason == "needs_timezone":
-            return self.t("needs_timezone")
-        if s.reason == "needs_country":
+        if s.reason in ("needs_timezone", "needs_country"):
+            # what the status needs to know holds for each row that needs it: a short answer says it once
+            if s.reason in self._caveats_said and not self.detail:
+                return ""
+            self._caveats_said.add(s.reason)
+            if s.reason == "needs_timezone":
+                return self.t("needs_timezone" if self.detail else "needs_timezone_short")
             return self.t("needs_country", regions=business_regions)
         if s.reason == "no_clock_times":            # its hours say the page gives no clock times
             return self.t("open_day_no_clock" if self.detail else "open_day_no_clock_short") + est
@@ -356,6 +362,24 @@ class Renderer:
         self.held_back = True
         return chosen
 
+    def worldwide_first(self, route: Route, part: str, rows: Sequence[T]) -> Tuple[List[T], bool]:
+        """A list for a question that names no cloud, worldwide first, and whether a short answer says that
+        first row on the heading's line: "Microsoft 365" unqualified is the worldwide service, the others are
+        named variants of it. The other clouds' rows follow; none is dropped."""
+        rows = list(rows)
+        if route.query.cloud is not None or "cloud" not in route.part(part).labels or len(rows) < 2:
+            return rows, False
+        order = list(self.facts.vocab[DIM_KIND["cloud"]])
+
+        def rank(row) -> Tuple[int, int]:
+            # by cloud; within one, the row for more of the products asked first (a family's common portal
+            # before the one member that goes through partners)
+            cloud, products = _fact(row).applies.get("cloud"), _fact(row).applies.get("product")
+            return (min(order.index(c) for c in cloud) if cloud else 0, -len(products) if products else -99)
+
+        ordered = sorted(rows, key=rank)
+        return ordered, not self.detail and rank(ordered[0])[0] == 0
+
     def for_any_plan(self, route: Route, part: str, rows: Sequence) -> list:
         """A short answer gives the rows for the plan the question names, or for any plan; those for another
         plan (Premier's own portal) come on request, unless no other row is left."""
@@ -433,7 +457,8 @@ class Renderer:
             return self.no_fact(route, "phone")
         lines, numbers, said_hours = [], [], set()
         asked = set(self.support_types) or {route.query.support_type} - {None}
-        for row in part.rows:
+        rows, lead = self.worldwide_first(route, "phone", part.rows)
+        for row in rows:
             label = self.label(route, "phone", row, skip=("support_type",))
             if isinstance(row, NoPhone):
                 text = self.note_text(self.facts.notes[row.note])
@@ -471,7 +496,7 @@ class Renderer:
         conflicts = self.conflicts_of(route, [r for r in part.rows if not (
             isinstance(r, Phone) and r.alternative_note and not self.detail)])
         self.held_back = self.held_back or len(conflicts) < len(self.conflicts_of(route, part.rows))
-        variables = {"subject": self.subject(route), "lines": self.body(lines),
+        variables = {"subject": self.subject(route), "lines": self.body(lines, lead),
                      "notes": self.notes(notes, conflicts, kept=alternatives),
                      "numbers": numbers, "hours": sorted(said_hours),
                      "source": self.sources(s for r in part.rows for s in r.sources)}
@@ -487,6 +512,7 @@ class Renderer:
         if asks_business_hours_only(self.question):
             # "when do business hours end in Japan?": the rows that run in business hours
             rows = self.narrowed(rows, lambda a: a.business_hours is not None)
+        rows, lead = self.worldwide_first(route, "hours", rows)
         shared = {a.business_hours.text.en for a in rows if a.business_hours is not None}
         if asks_business_hours_only(self.question) and not self.detail and len(rows) > 1 and len(shared) == 1:
             # they share their business hours (narrowed, every row has them): those are the answer (which levels
@@ -507,7 +533,7 @@ class Renderer:
         sources = [s for a in rows for s in a.hours.sources] + \
                   [a.business_hours.source for a in rows if a.business_hours is not None]
         return self.finish(Reply("utter_answer_hours", {
-            "subject": self.subject(route), "lines": self.body(lines),
+            "subject": self.subject(route), "lines": self.body(lines, lead),
             "notes": self.notes(notes, self.conflicts_of(route, rows)),
             "source": self.sources(sources), "hours": [a.hours.id for a in rows]}))
 
@@ -515,7 +541,7 @@ class Renderer:
         part = route.portal
         if not part.rows:
             return self.no_fact(route, "portal")
-        rows = self.for_any_plan(route, "portal", part.rows)
+        rows, lead = self.worldwide_first(route, "portal", self.for_any_plan(route, "portal", part.rows))
         lines = []
         for p in rows:
             label = self.label(route, "portal", p, skip=("support_type",))
@@ -526,7 +552,7 @@ class Renderer:
         extra = self.t("or_call", number=number) if number else ""
         notes = list(route.notes_for("portal"))
         return self.finish(Reply("utter_answer_portal", {
-            "subject": self.subject(route), "lines": self.body(lines) + extra, "rows": "\n".join(lines) + extra,
+            "subject": self.subject(route), "lines": self.body(lines, lead) + extra, "rows": "\n".join(lines) + extra,
             "notes": self.notes(notes, self.conflicts_of(route, rows)),
             "source": self.sources(s for p in rows for s in p.sources),
             "urls": [p.url for p in rows if p.url]}))
@@ -542,6 +568,7 @@ class Renderer:
                 seen.add(a.response.text.en)
                 rows.append(a)
         # a table of several times is the answer; when each would be due comes with one time, or on request
+        rows, lead = self.worldwide_first(route, "response", rows)
         with_due = self.detail or len(rows) == 1
         self.held_back = self.held_back or not with_due
         for a in rows:
@@ -562,7 +589,7 @@ class Renderer:
         notes = [n for n in self.row_notes(route, part.rows) if "response" in n.topics or "severity" in n.topics]
         notes += list(route.notes_for("response"))
         return self.finish(Reply("utter_answer_response", {
-            "subject": self.subject(route), "lines": self.body(lines),
+            "subject": self.subject(route), "lines": self.body(lines, lead),
             "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
             "source": self.sources(s for a in part.rows for s in a.response.sources),
             "responses": [a.response.id for a in part.rows]}))
@@ -572,6 +599,10 @@ class Renderer:
         if not part.rows:
             return self.no_fact(route, "severity")
         if route.query.severity and any(p.code in LEVEL_RULED_OUT for p in route.problems) and not self.detail:
+            return self.level_ruled_out(route)
+        if route.query.support_type and asks_highest_level(self.question) and self.conditions(route) \
+                and not self.detail:
+            # "billing dispute: the highest severity I can file?": the conditions say it (Severity B)
             return self.level_ruled_out(route)
         lines = []
         # a short answer gives a level's examples when the question asks for examples or speaks of them
@@ -637,8 +668,11 @@ class Renderer:
             if any("*" in ls.text.get(self.lang) for ls in rows):
                 lines.append(meta["footnote"].get(self.lang))
             sources.append(meta["source"])
+        lead = False
         if q.product in (None, "m365"):
-            for h in route.hours.rows:
+            hours, lead = self.worldwide_first(route, "hours", [h for h in route.hours.rows if h.hours.languages])
+            lead = lead and not lines                  # the worldwide row leads only when it comes first
+            for h in hours:
                 if h.hours.languages:
                     label = self.label(route, "hours", h, skip=("severity",))
                     lines.append(self.t("row", label=self.head(label),
@@ -646,7 +680,8 @@ class Renderer:
                     sources += list(h.hours.sources)
         if not lines:
             return self.no_fact(route, "languages")
-        return self.finish(Reply("utter_answer_languages", {"subject": self.subject(route), "lines": self.body(lines),
+        return self.finish(Reply("utter_answer_languages", {"subject": self.subject(route),
+                                                            "lines": self.body(lines, lead),
                                                             "notes": "", "source": self.sources(sources)}))
 
     def languages_asked(self) -> List[str]:

@@ -55,6 +55,17 @@ PERSON_CUE = (r"\b(talk|speak|chat)\s+(to|with)\s+(an?\s+)?(real\s+|live\s+|actu
               r"|\b(want|need|get me|connect me to|give me|rather have)\s+(an?\s+)?(real\s+|live\s+)?"
               r"(human|person|agent|representative)\b"
               r"|人工(?!智能)|真人|跟人说话|和人说话")
+# Asking for an address to write to support ("support email?", "can we just email them?", "有没有邮箱"), not
+# a problem with mail ("can't send email", "收发邮件") or a step that names the user's address: the documents
+# list no such address; a request starts online or by phone, so the portal answers it.
+EMAIL_CUE = (r"\b(support|helpdesk|help\s*desk|contact|21\s*vianet|microsoft|their)('s)?\s+e-?mail(\s+address)?\b"
+             r"|\b(is\s+there|are\s+there|any|got|have\s+they)\s+(an?\s+)?e-?mail\b"
+             r"(?!\s+(address\s+)?(is\s+)?(registered|on\s+file))"
+             r"|\be-?mail\s+(address\s+)?(for|of|to)\s+(the\s+)?(support|helpdesk|21\s*vianet|microsoft|them)\b"
+             r"|\b(can|could|may|do)\s+(i|we)\s+(just\s+|also\s+)?(e-?mail|write\s+to)\s+(them|support|microsoft|21\s*vianet)\b"
+             r"|\b(send|write)\s+(an?\s+)?e-?mail\s+to\s+(the\s+)?(support|them|microsoft|21\s*vianet)\b|\be-?mail\s+support\b"
+             r"|(支持|客服|服务台|联系|世纪互联|微软).{0,6}(邮箱|邮件地址)|有没有.{0,4}邮箱|邮件支持"
+             r"|(?<!收)发(个|封|一封)?(电子)?邮件(给|到|过去|联系)")
 PART_CUES: Dict[str, str] = {
     "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
              r"|\b(support|phone|help|contact|presales|pre-sales|sales|billing|tech|technical)\s*lines?\b|\bhelpdesk\b"
@@ -83,7 +94,7 @@ PART_CUES: Dict[str, str] = {
              r"|\b(overnight|at night|nights)\b|夜里|夜间|通宵|半夜"
              r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长响])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
-    "portal": r"\b(portal|website|url)\b|\b(which|what)\s+(web\s*)?site\b"
+    "portal": EMAIL_CUE + r"|\b(portal|website|url)\b|\b(which|what)\s+(web\s*)?site\b"
               r"|(?<!exchange )(?<!sharepoint )(?<!business )(?<!project )\bonline\b"
               r"|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
               r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(actually\s+|even\s+|best\s+)?"
@@ -198,6 +209,21 @@ _CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
 _QUESTION_CLAUSE = re.compile(r"[^,，。.!！;；\n?？]+[?？]?")
 
 
+# "online" where something was bought ("bought ProDirect online", "在线购买"): how, not where to file
+_BOUGHT_ONLINE = re.compile(r"\b(bought|buys?|buying|purchased?|purchasing|paid|pays?|paying|ordered|signed\s+up)"
+                            r"(\s+[\w+&/-]+){0,3}\s+(online)\b|(在线|线上|网上)(?=(购买|买|订购|支付|付款|付费))",
+                            re.IGNORECASE)
+
+
+def _bought_online_masked(text: str) -> str:
+    """`text` with the "online" of a purchase blanked (same length, so offsets hold)."""
+    def blank(m: "re.Match") -> str:
+        group = 3 if m.group(3) else 4
+        a, b = m.start(group) - m.start(), m.end(group) - m.start()
+        return m.group(0)[:a] + " " * (b - a) + m.group(0)[b:]
+    return _BOUGHT_ONLINE.sub(blank, text)
+
+
 def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
     """The routing parts a message asks for, in the order it asks them; with `questions_only`, only in its
     clauses that ask something ("网页打不开怎么办，有电话吗" asks for the number, "Teams calls keep dropping"
@@ -205,6 +231,7 @@ def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
     if not text:
         return []
     text = _CUE_TYPO.sub(_cue_word, normalize(text[:2000]))     # 專線 asks like 专线, "numbr" like "number"
+    text = _bought_online_masked(text)
     spans = [m.span() for m in _CLAUSE.finditer(text) if _QUESTION.search(m.group(0))] if questions_only \
         else [(0, len(text))]
     found = {}
@@ -246,6 +273,14 @@ _WHERE_TO_FILE = re.compile(
     r"|(请求|工单|单子|case|ticket).{0,6}(在哪|哪里|去哪).{0,4}(提交|提|开|建)", re.IGNORECASE)
 
 
+_EMAIL = re.compile(EMAIL_CUE, re.IGNORECASE)
+
+
+def asks_for_email(text: Optional[str]) -> bool:
+    """Whether a message asks for an address to write to support (see EMAIL_CUE)."""
+    return _says(_EMAIL, text)
+
+
 def asks_where_to_file(text: Optional[str]) -> bool:
     """Whether a message asks where a support request is filed (see _WHERE_TO_FILE)."""
     return _says(_WHERE_TO_FILE, text)
@@ -262,6 +297,17 @@ _ROUND_THE_CLOCK = re.compile(r"24\s*/\s*7|24\s*x\s*7|\b(round|around)\s+the\s+c
 def asks_business_hours_only(text: Optional[str]) -> bool:
     """Whether a message asks for business hours and not for the hours outside them (see _BUSINESS_HOURS)."""
     return _says(_BUSINESS_HOURS, text) and not _says(_ROUND_THE_CLOCK, text)
+
+
+# Asking for the highest level a request may have ("what's the highest severity for billing?", "帐单问题最高能开几级")
+_HIGHEST_LEVEL = re.compile(r"\b(highest|max(imum)?|top)\s+(sev|severity|level|priority)\b"
+                            r"|\b(sev|severity|level)\b.{0,20}\b(at\s+most|max(imum)?)\b"
+                            r"|最高.{0,4}(级别|严重|级|等级)|最多.{0,4}(开|提|定|算).{0,3}(几|什么|哪)", re.IGNORECASE)
+
+
+def asks_highest_level(text: Optional[str]) -> bool:
+    """Whether a message asks for the highest level a request may have (see _HIGHEST_LEVEL)."""
+    return _says(_HIGHEST_LEVEL, text)
 
 
 def without_whom(text: str) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, Iterator, List, Optional, Tuple
 
+import phonenumbers
+
 from .model import DIM_KIND, Facts
 
 KIND_DIM = {kind: dim for dim, kind in DIM_KIND.items()}
@@ -124,6 +126,11 @@ class Vocabulary:
         names = sorted(facts.not_covered, key=len, reverse=True)
         self._not_covered = re.compile("(?:" + "|".join(_alias_pattern(n, False) for n in names) + ")"
                                        r"(?!\s*(?:AD|Active\s+Directory)\b)", re.IGNORECASE) if names else None
+        # each line's number as it may be dialled (international, national, national as written), and what
+        # the line is for
+        self._numbers = [(_dialled_forms(e164), phone.applies)
+                         for phone in facts.phones
+                         for e164 in (phone.e164, phone.alternative_e164) if e164]
         phrases = sorted(facts.not_mentions, key=len, reverse=True)
         self._not_mentions = re.compile("|".join(_alias_pattern(p, False) for p in phrases), re.IGNORECASE) \
             if phrases else None
@@ -234,6 +241,39 @@ class Vocabulary:
                 hit = mentions[0].value
         return hit
 
+    def quoted_lines(self, text: str) -> List[Mention]:
+        """The values a phone number the user quotes stands for ("the +49 69 number", "打 400-089-0365"): the
+        cloud, and the product, that every line it can begin is for. A part of a number counts from four
+        digits; a value the lines do not share ("0800": the UK or Germany) is not read into it."""
+        text = normalize(text)
+        out = []
+        for m in _QUOTED_NUMBER.finditer(text):
+            found = self._lines_quoted(m.group(0))
+            if found is None:
+                continue
+            quoted, lines = found
+            start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+            for dim in ("cloud", "product"):
+                values = {frozenset(a.get(dim) or ()) for a in lines}
+                if len(values) == 1 and len(next(iter(values))) == 1:
+                    out.append(Mention(dim, next(iter(next(iter(values)))), start, start + len(quoted), quoted))
+        return out
+
+    def _lines_quoted(self, written: str):
+        """(the quoted part, what its lines apply to) for the longest run of digit groups that begins a line's
+        number ("1 800 865 9408 24/7": not the 24); a part beginning "+" or "0" counts from four digits, any
+        other from seven ("1800 users" is no number)."""
+        groups = written.split()
+        for k in range(len(groups), 0, -1):
+            quoted = " ".join(groups[:k])
+            digits = re.sub(r"\D", "", quoted)
+            if len(digits) < (4 if quoted[0] in "+0(" else 7):
+                return None
+            lines = [applies for forms, applies in self._numbers if any(f.startswith(digits) for f in forms)]
+            if lines:
+                return quoted, lines
+        return None
+
     def signature(self) -> str:
         """A digest of everything matching depends on (aliases, their kinds and ids, case rules, brand words,
         product groups): a trained model whose tokens were masked with this vocabulary is stale when it
@@ -249,6 +289,15 @@ class Vocabulary:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+_QUOTED_NUMBER = re.compile(r"(?<![\w.+])\+?\(?\d[\d ()\-]{2,18}\d(?![\w.])")
+
+
+def _dialled_forms(e164: str) -> Tuple[str, ...]:
+    """A number's digits as people dial it: with the country code, and nationally (with a trunk 0 where the
+    country uses one: "069 380 789 305", "0800 032 6417")."""
+    parsed = phonenumbers.parse(e164)
+    national = re.sub(r"\D", "", phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
+    return (f"{parsed.country_code}{parsed.national_number}", str(parsed.national_number), national)
 # "subscription" alone is billing and subscription management ("subscription renewal"), but beside a support
 # plan it is the plan included with the subscription: another one ("Subscription, ProDirect and Premier") or
 # that plan named again ("订阅计划 (Subscription)").

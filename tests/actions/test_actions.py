@@ -86,6 +86,25 @@ def test_answer_portal_and_severity_in_chinese():
     assert msgs[0]["response"] == "utter_answer_severity" and "影响很小" in msgs[0]["lines"]
 
 
+@pytest.mark.parametrize("text, lang, dims, url", [
+    ("is there a support email for 21Vianet Office 365?", "en",
+     dict(product="m365", cloud="china_21v"), None),
+    ("世纪互联的财务和运营，能直接发邮件给支持吗？邮箱是多少", "zh", dict(product="d365_fo", cloud="china_21v"),
+     "https://lcs.dynamics.cn/"),
+])
+def test_asking_for_a_support_email_says_none_is_listed_then_where_a_request_starts(text, lang, dims, url):
+    msgs, events = answer(tracker(text, "ask_portal", topic="portal", **dims))
+    assert [m["response"] for m in msgs][:2] == ["utter_no_email_address", "utter_answer_portal"]
+    assert url is None or msgs[1]["urls"] == [url]
+    assert slot(events, "language") == lang
+
+
+def test_a_portal_question_without_email_gets_no_email_statement():
+    msgs, _ = answer(tracker("where do I file a ticket? confirm my email address step?", "ask_portal", topic="portal",
+                             product="m365", cloud="china_21v"))
+    assert msgs[0]["response"] == "utter_answer_portal"
+
+
 def test_notes_topics_and_no_fact():
     msgs, _ = answer(tracker("who can open", "ask_who_can_open", topic="who_can_open", product="m365",
                              cloud="worldwide"))

@@ -253,6 +253,33 @@ def test_several_rows_each_take_a_line():
     assert lines.startswith("\n•") and lines.count("\n•") >= 2
 
 
+WORLDWIDE_OFFICE_URL = "admin.microsoft.com"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("kind, dims, first, other", [
+    ("hours", dict(product="m365", support_type="technical"), "24", "china_21v"),
+    ("portal", dict(product="m365"), WORLDWIDE_OFFICE_URL, "china_21v"),
+    ("languages", dict(product="m365", support_type="billing"), None, "germany"),
+])
+def test_a_list_for_no_named_cloud_says_the_worldwide_row_on_the_first_line(lang, kind, dims, first, other):
+    q = route(now=NOW, **dims)
+    reply = getattr(r(lang), kind)(q)
+    lines = reply.variables["lines"]
+    head, rest = lines.split("\n", 1)
+    assert head.strip() and r(lang).name("cloud", "worldwide") in head or \
+        r(lang).short_name("cloud", "worldwide", called=True) in head
+    assert first is None or first in head
+    assert r(lang).short_name("cloud", other, called=True) in rest             # the other clouds still follow
+    full = getattr(r(lang, detail=True), kind)(q).variables["lines"]
+    assert full.startswith("\n")                                             # in full: a list, as before
+
+
+def test_a_list_for_a_named_cloud_is_not_reordered():
+    lines = r("en").hours(route(product="F&O", cloud="21v", now=NOW)).variables["lines"]
+    assert lines.startswith("\n•")
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_short_answer_holds_notes_back_and_cites_one_source_without_its_section(lang):
     q = route(product="o365", cloud="21v", severity="b", now=NOW)           # has notes and a conflict
@@ -601,3 +628,26 @@ def test_a_business_hours_question_gets_the_rows_that_run_in_business_hours(ques
         hours = {a.business_hours.text.get(lang) for a in q.hours.rows if a.business_hours is not None}
         assert len(hours) == 1 and hours.pop() in reply.variables["lines"]
         assert "\n" not in reply.variables["lines"].strip() and reply.more
+
+
+@pytest.mark.parametrize("lang, question, conditions_lead", [
+    ("en", "billing question on our 21V Office 365 - highest severity we may open?", True),
+    ("zh", "世纪互联 O365 帐单问题最高能开几级？", True),
+    ("en", "what do the severity levels mean for billing with 21Vianet O365?", False),
+])
+def test_the_highest_level_for_a_kind_of_support_is_said_by_its_conditions(lang, question, conditions_lead):
+    renderer = Renderer(default_router().facts, lang, NOW, question=question)
+    reply = renderer.severity(route(product="m365", cloud="china_21v", support_type="billing", now=NOW))
+    first = reply.variables["lines"].strip().split("\n")[0]
+    assert (FACTS_NOTES["o365_21v_sev_a_conditions"].text.get(lang)[:20] in first or
+            (FACTS_NOTES["o365_21v_sev_a_conditions"].short or FACTS_NOTES["o365_21v_sev_a_conditions"].text)
+            .get(lang)[:20] in first) is conditions_lead
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_what_a_status_needs_to_know_is_said_once_in_a_short_answer(lang):
+    q = route(product="m365", support_type="billing", now=NOW)      # two worldwide rows in local time
+    short, full = r(lang).hours(q).variables["lines"], r(lang, detail=True).hours(q).variables["lines"]
+    caveat = fixed_words(lang, "needs_timezone_short")
+    assert short.count(caveat) == 1
+    assert full.count(fixed_words(lang, "needs_timezone")) >= 2

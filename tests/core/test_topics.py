@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from core.routing import load_facts
-from core.topics import ATTACHED_NOTE_TOPICS, MENU, NOTE_TOPICS, TOPICS
+from core.topics import ATTACHED_NOTE_TOPICS, MENU, NOTE_TOPICS, TOPICS, asked_parts, asks_for_email
 from tests.actions.test_actions import answer, tracker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,3 +128,31 @@ def test_the_name_of_the_response_part_asks_for_no_note():
 def test_who_may_use_a_level_asks_who_can_open(text, cued):
     from core.topics import note_topic_cued
     assert note_topic_cued(text) == cued
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("is there a support email for 21Vianet Office 365?", True),
+    ("any email for 21Vianet support?", True),
+    ("Can we just email them instead of calling?", True),
+    ("世纪互联 F&O 的支持有没有邮箱地址？", True),
+    ("能不能直接发邮件给支持团队", True),
+    ("half the company can't send email", False),
+    ("收发邮件普遍存在问题，算几级", False),
+    ("Office 365 邮箱迁移在支持范围内吗", False),
+    ("They said they would send a code to my email address", False),
+    ("用户邮箱地址改不了怎么办", False),
+])
+def test_asking_for_a_support_email_address_is_told_from_a_problem_with_mail(text, asks):
+    assert asks_for_email(text) is asks
+    assert ("portal" in asked_parts(text)) is asks
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("we bought ProDirect online last week - when are we billed?", []),
+    ("在线购买的 ProDirect 什么时候扣费", []),
+    ("we paid online for Premier - where do I file?", ["portal"]),
+    ("where can we raise an M365 ticket online?", ["portal"]),
+    ("在线提交工单", ["portal"]),
+])
+def test_online_where_something_was_bought_asks_for_no_portal(text, parts):
+    assert asked_parts(text) == parts

@@ -61,7 +61,8 @@ def ents(text):
     ("we're not on 21Vianet", [("cloud", "china_21v", "negated")]),                  # ruled out alone
     ("intl M365 (outside China), US-based", [("cloud", "worldwide", None), ("product", "m365", None),
                                             ("cloud", "worldwide", None), ("country", "us", None)]),
-    ("isn't the UK number 0800 032 6417?", [("country", "uk", None)]),                # asks about the UK
+    ("isn't the UK number 0800 032 6417?", [("country", "uk", None), ("cloud", "worldwide", None),
+                                              ("product", "m365", None)]),   # asks about the UK; its number's line
     ("I'm the global admin of our tenant", []),
     ("不是 F&O，是营销那个", [("product", "d365_fo", "negated"), ("product", "d365_ce", None)]),
     ("D365 销售的电话", [("product", "d365_ce", None)]), ("销售电话是多少", []),
@@ -94,6 +95,20 @@ def test_one_typo_in_a_brand_word_is_forgiven(text, expected):
 ])
 def test_a_phrase_holding_an_alias_without_its_meaning_names_nothing(text, expected):
     assert ents(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("does a call to the +49 69 line cost us anything from Paris?",
+     [("country", "fr", None), ("cloud", "germany", None), ("product", "m365", None)]),
+    ("is 400-089-0365 open on sunday", [("cloud", "china_21v", None)]),              # three products' line
+    ("we called +86 400-886-6134", [("cloud", "china_21v", None), ("product", "d365_ce", None)]),
+    ("is 1 800 865 9408 24/7?", [("cloud", "worldwide", None), ("product", "m365", None)]),
+    ("德国的 0800 打不通", [("country", "de", None), ("product", "m365", None)]),          # the UK's or Germany's
+    ("Office 365 Germany: is +86 400-089-0365 right?", [("cloud", "germany", None)]),     # the words name it
+    ("we have 4000 users and 1800 licences", []),
+])
+def test_a_quoted_number_names_what_its_lines_share(text, expected):
+    assert sorted(ents(text)) == sorted(expected)
 
 
 def test_ordinary_words_are_not_corrected_into_brands():
