@@ -26,8 +26,8 @@ from core.routing.triage import SCHEME_LEVEL
 from core.dialogue import DETAIL_DIMS, answered_by_general_notes
 from core.language import SUPPORT_CODES, language_mentions, language_name, reply_request
 from core.routing.note_search import VALUE_DIMS, note_index, terms
-from core.topics import (NOTE_TOPICS, asking_sentences, asks_business_hours_only, asks_for_help, asks_highest_level,
-                         parts_asked_plainly, question_clauses, without_part_cues)
+from core.topics import (NOTE_TOPICS, asked_parts, asking_sentences, asks_business_hours_only, asks_for_help,
+                         asks_highest_level, parts_asked_plainly, question_clauses, without_part_cues)
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
 MAX_NOTES = 3
@@ -458,6 +458,8 @@ class Renderer:
         lines, numbers, said_hours = [], [], set()
         asked = set(self.support_types) or {route.query.support_type} - {None}
         rows, lead = self.worldwide_first(route, "phone", part.rows)
+        # a list of numbers is the answer; when each is open comes on request, unless the question asks when
+        hours_asked = self.detail or len(rows) < 2 or "hours" in asked_parts(self.question)
         for row in rows:
             label = self.label(route, "phone", row, skip=("support_type",))
             if isinstance(row, NoPhone):
@@ -475,7 +477,7 @@ class Renderer:
                 h = next((a for a in route.hours.rows if a.hours.id == hid), None)
                 if h is None:
                     continue
-                if not self.detail and (shown >= max(len(asked), 1) or hid in said_hours or (
+                if not self.detail and (not hours_asked or shown >= max(len(asked), 1) or hid in said_hours or (
                         asked and not asked & set(h.hours.applies.get("support_type") or ()))):
                     # a short answer: the hours of the support asked, or the first, once for all numbers
                     self.held_back = True

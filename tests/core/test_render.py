@@ -406,13 +406,20 @@ def test_a_short_languages_answer_names_the_callers_region(lang):
     assert all(text in full.variables["lines"] for text in rows.values())
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_numbers_that_share_their_hours_say_them_once(lang):
+@pytest.mark.parametrize("lang, question, said", [
+    ("en", "Office 365 Germany numbers, and their hours?", 1),
+    ("zh", "德国版 Office 365 的电话和营业时间", 1),
+    ("en", "Office 365 Germany phone numbers?", 0),              # a list of numbers: their hours on request
+    ("zh", "德国版 Office 365 的电话", 0),
+])
+def test_numbers_that_share_their_hours_say_them_once_when_asked(lang, question, said):
     q = route(product="o365", cloud="germany", now=NOW)                   # two numbers, the same hours
-    short, full = r(lang).phone(q), r(lang, detail=True).phone(q)
+    short = Renderer(default_router().facts, lang, NOW, question=question).phone(q)
+    full = r(lang, detail=True).phone(q)
     hours = default_router().facts.hours["germany_technical"].text.get(lang)
-    assert short.variables["lines"].count(hours) == 1 and full.variables["lines"].count(hours) == 2
+    assert short.variables["lines"].count(hours) == said and full.variables["lines"].count(hours) == 2
     assert short.variables["numbers"] == full.variables["numbers"] and len(short.variables["numbers"]) == 2
+    assert short.more
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
