@@ -34,7 +34,7 @@ from core.routing.schedule import utc_now
 from core.routing.triage import SCHEME_LEVEL
 from core.routing.vocab import is_negated, normalize
 from core.render import Renderer, Reply, load_wording
-from core.topics import MENU, NOTE_TOPICS, asked_parts, asks_for_email, note_topic_cued
+from core.topics import MENU, NOTE_TOPICS, asked_parts, asks_business_hours_only, asks_for_email, note_topic_cued
 from core.language import effective_language
 
 logger = logging.getLogger(__name__)
@@ -256,12 +256,12 @@ class ValidateRouteForm(FormValidationAction):
             ask = []
         if not ask or ask[0] != asked:
             attempts = 0
-        notes = notes_for_every_candidate(state.route, topic, state.text) if ask else []
-        if notes:                                 # what it asks holds whatever the value we would ask for
-            send(dispatcher, state.renderer.from_notes(state.route, topic, "utter_answer_notes", (), notes))
+        for_every = answer_for_every_candidate(state, topic) if ask else None
+        if for_every:                             # what it asks holds whatever the value we would ask for
+            send(dispatcher, for_every)
             events += changed(tracker, language=state.lang)
             ask, attempts = [], 0
-        if not ask and not notes:
+        if not ask and not for_every:
             # the cloud a product implies stays the context ("F&O 呢" after a model-driven apps answer, which
             # is worldwide only), as the answer said it; one implied by a country goes with the country
             inferred = state.route.inferred.get("cloud")
@@ -281,6 +281,19 @@ class ValidateRouteForm(FormValidationAction):
         # extracted", rejects the form and lets the rules guess
         return events + [SlotSet("clarify_attempts", float(attempts)),
                          SlotSet("requested_slot", ask[0] if ask else None)]
+
+
+def answer_for_every_candidate(state: State, topic: Optional[str]) -> Optional[Reply]:
+    """An answer that holds whatever the value the form would ask for: the notes the question asks ("is calling
+    faster than filing online?"), or each region's business hours for "what counts as local business hours?"
+    (the worldwide Dynamics 365 page defines them for every product)."""
+    notes = notes_for_every_candidate(state.route, topic, state.text)
+    if notes:
+        return state.renderer.from_notes(state.route, topic, "utter_answer_notes", (), notes)
+    if topic == "hours" and asks_business_hours_only(state.text) and \
+            any(a.hours.schedule.kind == "business_hours" for a in state.route.hours.rows):
+        return state.renderer.business_hours(state.route)
+    return None
 
 
 def _triage_for_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, state: State) -> List[EventType]:
@@ -419,7 +432,9 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     facts: List[str] = []
     whom_only = asked_only_as_whom(text, state.topic)
     said: Set[str] = set()                    # the notes an answer of this turn gave
+    starts: List[int] = []                    # where each value's answers begin
     for one in states:
+        starts.append(len(dispatcher.messages))
         hours_said: Set[str] = set()          # the hours this value's number was given with
         lead_notes: List[str] = []            # the notes of this value's answer to the question
         for topic in topics:
@@ -438,6 +453,8 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
                         hours_said |= set(m.get("hours") or ())
                 if compare and topic == state.topic:
                     facts.append(the_fact(dispatcher.messages[before:]))
+    if len(states) > 1 and not compare:
+        said_once(dispatcher.messages, starts, state.renderer)
     if compare and all(facts):
         r = state.renderer
         named = r.join(r.name(dim, v) for v in values)
@@ -449,6 +466,23 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     cite_once(dispatcher.messages[since:])
     offer_more(dispatcher, since, state.renderer)
     return waiting
+
+
+def said_once(messages: List[Dict[str, Any]], starts: Sequence[int], r: Renderer) -> None:
+    """Answers that came out the same for each value named ("Spanish support for our Brazil and Argentina
+    users?") are said once, their subject naming every value."""
+    ends = list(starts[1:]) + [len(messages)]
+    answers = [messages[a:b] for a, b in zip(starts, ends)]
+
+    def said(ms: List[Dict[str, Any]]) -> list:
+        return [{k: v for k, v in m.items() if k != "subject"} for m in ms]
+
+    if not answers[0] or any(said(a) != said(answers[0]) for a in answers[1:]):
+        return
+    for i, m in enumerate(answers[0]):
+        if "subject" in m:
+            m["subject"] = r.join(dict.fromkeys(a[i]["subject"] for a in answers))
+    del messages[starts[1]:]
 
 
 def without_levels(text: str, entities: Sequence[Mapping[str, Any]]) -> str:

@@ -509,8 +509,10 @@ class Renderer:
         if not part.rows:
             return self.no_fact(route, "hours")
         lines = []
-        level = route.query.severity                     # "Sev A: around the clock?": the hours of Sev A
-        rows = self.narrowed(part.rows, lambda a: level in (a.hours.applies.get("severity") or ()))
+        # "Sev A: around the clock?": the hours of Sev A, and of the lines that rank no level (any level's)
+        level = route.query.severity
+        rows = self.narrowed(part.rows, lambda a: a.hours.applies.get("severity") is None or
+                             level in a.hours.applies.get("severity")) if level else list(part.rows)
         if asks_business_hours_only(self.question):
             # "when do business hours end in Japan?": the rows that run in business hours
             rows = self.narrowed(rows, lambda a: a.business_hours is not None)
@@ -538,6 +540,16 @@ class Renderer:
             "subject": self.subject(route), "lines": self.body(lines, lead),
             "notes": self.notes(notes, self.conflicts_of(route, rows)),
             "source": self.sources(sources), "hours": [a.hours.id for a in rows]}))
+
+    def business_hours(self, route: Route) -> Reply:
+        """"What counts as local business hours?": each region's, as the page defines them, whatever the
+        product or region the question leaves open."""
+        lines = [self.t("row", label=self.head(self.join(self.facts.regions[r].get(self.lang) for r in b.regions)
+                                               if b.regions else self.t("most_regions")),
+                        text=b.text.get(self.lang)) for b in self.facts.business_hours]
+        return self.finish(Reply("utter_answer_hours", {
+            "subject": self.subject(route), "lines": self.body(lines, lead=not self.detail), "notes": "",
+            "source": self.sources(b.source for b in self.facts.business_hours), "hours": []}))
 
     def portal(self, route: Route) -> Reply:
         part = route.portal

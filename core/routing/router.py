@@ -28,8 +28,10 @@ PARTS = ("phone", "portal", "hours", "response", "severity")
 MAX_ROWS = {"phone": 2, "portal": 4, "hours": 4, "response": 7, "severity": 2}
 # The order in which missing dimensions are asked for.
 ASK_ORDER = ("product", "country", "cloud", "support_type", "plan", "severity")
-# When a part's rows split on support type and the caller named none, technical support is meant.
+# When a part's rows split on support type and the caller named none, technical support is meant; for hours,
+# when the caller named a severity level (a level is how technical requests are ranked: "Sev A - 24/7?").
 PREFER_TECHNICAL = ("phone", "portal", "response")
+PREFER_TECHNICAL_FOR_A_LEVEL = ("hours",)
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,8 @@ class Router:
         return allowed
 
     def _part(self, name: str, rows: List, cand: Mapping[str, Optional[frozenset]], key) -> Part:
-        if name in PREFER_TECHNICAL and cand["support_type"] is None and rows:
+        if cand["support_type"] is None and rows and (
+                name in PREFER_TECHNICAL or name in PREFER_TECHNICAL_FOR_A_LEVEL and cand["severity"] is not None):
             technical = [r for r in rows if row_fact(r).applies.accepts("support_type", frozenset(["technical"]))]
             if technical and len(technical) < len(rows):
                 rows = technical

@@ -261,13 +261,13 @@ class Vocabulary:
 
     def _lines_quoted(self, written: str):
         """(the quoted part, what its lines apply to) for the longest run of digit groups that begins a line's
-        number ("1 800 865 9408 24/7": not the 24); a part beginning "+" or "0" counts from four digits, any
-        other from seven ("1800 users" is no number)."""
+        number ("1 800 865 9408 24/7": not the 24); a part beginning "+" counts from its country code ("the
+        +49 number"), one beginning "0" from four digits, any other from seven ("1800 users" is no number)."""
         groups = written.split()
         for k in range(len(groups), 0, -1):
             quoted = " ".join(groups[:k])
             digits = re.sub(r"\D", "", quoted)
-            if len(digits) < (4 if quoted[0] in "+0(" else 7):
+            if len(digits) < (2 if quoted[0] == "+" else 4 if quoted[0] in "0(" else 7):
                 return None
             lines = [applies for forms, applies in self._numbers if any(f.startswith(digits) for f in forms)]
             if lines:
@@ -289,7 +289,7 @@ class Vocabulary:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
-_QUOTED_NUMBER = re.compile(r"(?<![\w.+])\+?\(?\d[\d ()\-]{2,18}\d(?![\w.])")
+_QUOTED_NUMBER = re.compile(r"(?<![A-Za-z0-9.+])(?:\+\d[\d ()\-]{0,18}\d|\(?\d[\d ()\-]{2,18}\d)(?![A-Za-z0-9.])")
 
 
 def _dialled_forms(e164: str) -> Tuple[str, ...]:

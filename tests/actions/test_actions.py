@@ -105,6 +105,20 @@ def test_a_portal_question_without_email_gets_no_email_statement():
     assert msgs[0]["response"] == "utter_answer_portal"
 
 
+@pytest.mark.parametrize("text, asks", [
+    ("Dynamics 365: 'local business hours' - what hours are those?", False),
+    ("D365 的本地营业时间指几点到几点", False),
+    ("Dynamics 365 support hours?", True),                  # hours of every kind: which product first
+])
+def test_what_counts_as_business_hours_is_answered_for_every_product(text, asks):
+    msgs, events = run(ValidateRouteForm(), tracker(text, "ask_hours", [("product", "d365")], topic="hours",
+                                                    product="d365"))
+    assert (slot(events, "requested_slot") == "product") is asks
+    if not asks:
+        assert msgs[0]["response"] == "utter_answer_hours"
+        assert "6" in msgs[0]["lines"] and "5:30" in msgs[0]["lines"]          # North America's, Japan's
+
+
 def test_notes_topics_and_no_fact():
     msgs, _ = answer(tracker("who can open", "ask_who_can_open", topic="who_can_open", product="m365",
                              cloud="worldwide"))
@@ -485,7 +499,9 @@ def test_a_severe_problem_asking_how_fast_also_hears_where_to_open_it():
 def test_two_values_without_asking_whether_they_are_the_same_get_no_comparison():
     msgs, _ = answer(tracker("US and Canada M365 numbers?", "ask_phone", [("product", "m365"), ("country", "us"),
                              ("country", "ca")], topic="phone", product="m365", country="us"))
-    assert [m["response"] for m in msgs] == ["utter_answer_phone"] * 2
+    # no comparison; the one number the two countries share is said once, naming both
+    assert [m["response"] for m in msgs] == ["utter_answer_phone"]
+    assert "United States" in msgs[0]["subject"] and "Canada" in msgs[0]["subject"]
 
 
 def test_a_support_type_dropped_for_one_part_stays_for_the_parts_after_it():
@@ -571,3 +587,24 @@ def test_how_to_file_is_not_followed_by_the_portal_it_leads_with():
                              "ask_how_to_file", list(dims.items()), topic="how_to_file", **dims))
     assert [m["response"] for m in msgs] == ["utter_answer_how_to_file"]
     assert "lcs.dynamics.cn" in msgs[0]["lines"]
+
+
+@pytest.mark.parametrize("second_lines, merged", [("the same rows", True), ("other rows", False)])
+def test_answers_alike_for_each_value_named_are_said_once(second_lines, merged):
+    from actions.actions import said_once
+    from core.render import Renderer
+    from core.routing import default_router
+    from core.routing.schedule import utc_now
+    messages = [{"response": "utter_answer_languages", "subject": "Dynamics 365 (Brazil)", "lines": "the same rows"},
+                {"response": "utter_answer_languages", "subject": "Dynamics 365 (Argentina)", "lines": second_lines}]
+    said_once(messages, [0, 1], Renderer(default_router().facts, "en", utc_now()))
+    assert len(messages) == (1 if merged else 2)
+    assert ("Argentina" in messages[0]["subject"]) is merged
+
+
+def test_two_countries_that_share_their_languages_get_one_answer():
+    msgs, _ = answer(tracker("spanish support for our santiago and bogota users on dynamics?", "ask_languages",
+                             [("product", "d365"), ("country", "cl"), ("country", "co")], topic="languages",
+                             product="d365", country="cl"))
+    answers = [m for m in msgs if m.get("response") == "utter_answer_languages"]
+    assert len(answers) == 1 and "Chile" in answers[0]["subject"] and "Colombia" in answers[0]["subject"]

@@ -448,8 +448,18 @@ def test_the_hours_of_the_level_asked_lead_a_short_answer():
     """"Sev A with 21Vianet: around the clock?": Sev A's hours, not billing's and presales' too."""
     q = route(product="m365", cloud="21v", severity="a", now=NOW)
     short, full = r("en").hours(q), r("en", detail=True).hours(q)
-    assert len(short.variables["hours"]) == 1 and short.more
-    assert "24" in short.variables["lines"] and len(full.variables["hours"]) > 1
+    assert short.variables["hours"] == full.variables["hours"] == ["o365_21v_technical_a"]   # a level: technical
+    assert "24" in short.variables["lines"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_level_asked_of_a_family_gets_that_levels_hours_and_the_lines_that_rank_none(lang):
+    """"D365 sev A - 24/7?": every member's worldwide Sev A hours lead, the 21Vianet lines (no levels) follow."""
+    q = route(product="d365", severity="a", now=NOW)
+    assert q.hours.status == "answer"                                      # no "which product?"
+    reply = r(lang).hours(q)
+    assert reply.variables["hours"][0] == "d365_ww_technical_a"
+    assert set(reply.variables["hours"]) == {"d365_ww_technical_a", "fo_21v_technical", "ce_21v_technical"}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -136,6 +136,8 @@ def test_who_may_use_a_level_asks_who_can_open(text, cued):
     ("Can we just email them instead of calling?", True),
     ("世纪互联 F&O 的支持有没有邮箱地址？", True),
     ("能不能直接发邮件给支持团队", True),
+    ("F&O 报障可以发邮件报修吗，邮箱多少", True),
+    ("收发邮件报错，邮件提交不了", False),
     ("half the company can't send email", False),
     ("收发邮件普遍存在问题，算几级", False),
     ("Office 365 邮箱迁移在支持范围内吗", False),
