@@ -105,7 +105,7 @@ class Renderer:
         self.asking = without_part_cues(question) if question.strip() else ""
         self.responses, self.fragments = load_wording()
         self.held_back = False
-        self._caveats_said: set = set()               # a reply's statuses that hold for every row: said once
+        self._caveats_said: set = set()               # what a reply says once: statuses for every row, zones
 
     def asked(self, notes: Sequence[Note]) -> List[Note]:
         """The notes the question's words ask for, best first: the words that name the row it asks for (a
@@ -204,14 +204,17 @@ class Renderer:
 
     # ------------------------------------------------------------------------------------ dates
     def when(self, dt: datetime) -> str:
+        """A time with its zone; a short answer names a zone once, at its first time."""
         local_now = self.now.astimezone(dt.tzinfo)
         tz = self._tz_name(getattr(dt.tzinfo, "key", str(dt.tzinfo)))
+        same = "_same_zone" if tz in self._caveats_said and not self.detail else ""
+        self._caveats_said.add(tz)
         if dt.hour == 0 and dt.minute == 0 and dt.date() == local_now.date() + timedelta(days=1):
-            return self.t("datetime_today", hm="24:00", tz=tz)
+            return self.t("datetime_today" + same, hm="24:00", tz=tz)
         if dt.date() == local_now.date():
-            return self.t("datetime_today", hm=dt.strftime("%H:%M"), tz=tz)
+            return self.t("datetime_today" + same, hm=dt.strftime("%H:%M"), tz=tz)
         weekdays, months = self.t("weekdays").split(","), self.t("months").split(",")
-        return self.t("datetime", weekday=weekdays[dt.weekday()], day=dt.day, month=dt.month,
+        return self.t("datetime" + same, weekday=weekdays[dt.weekday()], day=dt.day, month=dt.month,
                       month_name=months[dt.month - 1], hm=dt.strftime("%H:%M"), tz=tz)
 
     def _tz_name(self, key: str) -> str:
@@ -293,10 +296,18 @@ class Renderer:
         return self.t("clause_sep").join(b.text.get(self.lang) for b in self.facts.business_hours)
 
     def label(self, route: Route, part: str, row, skip: Sequence[str] = ()) -> str:
+        """What tells the row apart from the part's others. A product family's row that another dimension
+        labels too ("worldwide"), and that holds for every product of the answer but those each named by a row
+        of its own, does not list them ("worldwide", beside "Business Central" and "F&O · 21Vianet")."""
         parts = []
-        for dim, values in route.row_label(part, row).items():
-            if dim in skip:
-                continue
+        label = {dim: values for dim, values in route.row_label(part, row).items() if dim not in skip}
+        for dim, values in label.items():
+            if dim == "product" and len(values) > 1 and len(label) > 1:
+                labels = [route.row_label(part, other).get(dim, ()) for other in route.part(part).rows]
+                every = {v for products in labels for v in products}
+                own = {products[0] for products in labels if len(products) == 1}
+                if set(values) | own >= every:
+                    continue
             parts.append(self.join(self.short_name(dim, v, called=True) for v in values[:4]))
         return self.t("label_sep").join(parts)
 
@@ -745,6 +756,11 @@ class Renderer:
             else:
                 short = about_level[:1] + notes[:SHORT_NOTES_ANSWER]
             short = self.fewest(list({n.id: n for n in short}.values()))[:SHORT_NOTES_ANSWER]
+            if route.query.cloud is None:
+                # a question that names no cloud: a further note of one cloud that is not the worldwide service
+                # ("21Vianet assigns the severity") comes on request
+                short = short[:1] + [n for n in short[1:]
+                                     if not (n.applies.get("cloud") and "worldwide" not in n.applies.get("cloud"))]
             self.held_back, notes = self.held_back or len(short) < len(notes), short
         for n in notes:
             lines.append(self.t("row", label="", text=self.note_text(n)))

@@ -125,6 +125,9 @@ NOTE_CUES: Dict[str, str] = {
                     # who may use a level ("who is entitled to open Sev A cases?", "谁有资格开 A 级")
                     r"|\bwho\s+(is|are)\s+(entitled|eligible|allowed|permitted)\s+to\s+(open|file|raise|submit|log|use)\b"
                     r"|\b(entitled|eligible)\s+(to|for)\s+(open\w*\s+)?(an?\s+)?(sev(erity)?\s*a|critical)\b"
+                    # "can anyone open a Sev A?", "谁都能开 A 级吗"
+                    r"|\b(can|could|may)\s+(anyone|anybody|everyone|any\s+(user|customer|admin|tenant))\s+"
+                    r"(open|file|raise|submit|log|use)\b|(谁都|任何人都?|所有(客户|用户|人)都?)(能|可以)(开|提|用)"
                     r"|谁(能|可以|有资格|有权).{0,3}(开|提|用).{0,4}(a\s*级|sev\s*a|严重级别\s*a)",
     # putting a Premier contract to use where requests are filed ("how do I link our Premier contract in PPAC?")
     "plans": r"\b(link|hook|connect|associat|attach|add|register|enter|apply|use)\w*\b.{0,40}\b(premier|unified)\b"
@@ -270,6 +273,8 @@ def without_contact(text: str) -> str:
 _WHERE_TO_FILE = re.compile(
     r"\b(where|which\s+(site|portal|page))\b.{0,40}\b(submit|file|raise|open|log|lodge|create)\b.{0,30}"
     r"\b(support\s+)?(request|ticket|case|incident|sr)s?\b"
+    r"|\bwhere\b.{0,20}\b(support\s+)?(requests?|tickets?|cases?|incidents?|srs?)\b.{0,12}"
+    r"\b((get|are|is|should\s+be|do\s+(i|we))\s+)?(submitted|filed|raised|opened|logged|lodged|created)\b"
     r"|(在哪|哪里|去哪|怎么|如何).{0,8}(提交|提|开|建).{0,6}(请求|工单|单子|case|ticket)"
     r"|(请求|工单|单子|case|ticket).{0,6}(在哪|哪里|去哪).{0,4}(提交|提|开|建)", re.IGNORECASE)
 

@@ -668,3 +668,37 @@ def test_what_a_status_needs_to_know_is_said_once_in_a_short_answer(lang):
     caveat = fixed_words(lang, "needs_timezone_short")
     assert short.count(caveat) == 1
     assert full.count(fixed_words(lang, "needs_timezone")) >= 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_family_row_labelled_by_its_cloud_does_not_list_every_product(lang):
+    """"D365 phone?": the worldwide row holds for every product but those with a row of their own."""
+    renderer = r(lang)
+    lines = renderer.phone(route(product="d365", now=NOW)).variables["lines"]
+    first = lines.strip().split("\n")[0]
+    assert first.startswith(renderer.short_name("cloud", "worldwide", called=True))
+    assert renderer.short_name("product", "d365_bc", called=True) in lines           # its own row stays labelled
+    # a row only its products tell apart keeps them (which portal is whose)
+    portal = renderer.portal(route(product="d365", cloud="worldwide", now=NOW)).variables["lines"]
+    assert renderer.short_name("product", "d365_ce", called=True) in portal
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_short_answer_names_a_time_zone_at_its_first_time_only(lang):
+    q = route(product="d365_fo", cloud="21v", now=NOW)                    # two rows, both on Beijing time
+    zone = r(lang)._tz_name("Asia/Shanghai")
+    said = f"（{zone}）" if lang == "zh" else f"({zone})"
+    assert r(lang).hours(q).variables["lines"].count(said) == 1
+    assert r(lang, detail=True).hours(q).variables["lines"].count(said) == 2
+
+
+@pytest.mark.parametrize("cloud, kept", [(None, False), ("21v", True)])
+def test_a_question_naming_no_cloud_keeps_another_clouds_further_note_for_later(cloud, kept):
+    from core.topics import NOTE_TOPICS
+    question = "before opening a ticket, where do I check whether Office 365 is having issues?"
+    q = route(product="m365", cloud=cloud, now=NOW)
+    notes = [FACTS_NOTES["m365_service_health_first"], FACTS_NOTES["o365_21v_sev_assigned"]]
+    t = NOTE_TOPICS["outage"]
+    reply = Renderer(default_router().facts, "en", NOW, question=question).from_notes(
+        q, "outage", t.response, t.note_topics, notes, t.lead)
+    assert ("o365_21v_sev_assigned" in reply.variables["notes_used"]) is kept

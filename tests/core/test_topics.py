@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from core.routing import load_facts
-from core.topics import ATTACHED_NOTE_TOPICS, MENU, NOTE_TOPICS, TOPICS, asked_parts, asks_for_email
+from core.topics import (ATTACHED_NOTE_TOPICS, MENU, NOTE_TOPICS, TOPICS, asked_parts, asks_for_email,
+                         asks_where_to_file, note_topic_cued)
 from tests.actions.test_actions import answer, tracker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,3 +159,21 @@ def test_asking_for_a_support_email_address_is_told_from_a_problem_with_mail(tex
 ])
 def test_online_where_something_was_bought_asks_for_no_portal(text, parts):
     assert asked_parts(text) == parts
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("F&O on premises: where do support incidents get logged?", True),
+    ("where are tickets raised for Business Central?", True),
+    ("where the incident happened nobody knows", False),
+])
+def test_where_a_request_is_filed_asked_in_the_passive(text, asks):
+    assert asks_where_to_file(text) is asks
+
+
+@pytest.mark.parametrize("text, cued", [
+    ("could any customer file a Severity A request at 21Vianet?", "who_can_open"),
+    ("世纪互联 O365 谁都能开 A 级吗", "who_can_open"),
+    ("can anyone tell me the number", None),
+])
+def test_asking_whether_anyone_may_open_a_level_asks_who_can_open(text, cued):
+    assert note_topic_cued(text) == cued
