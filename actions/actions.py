@@ -472,7 +472,7 @@ def said_once(messages: List[Dict[str, Any]], starts: Sequence[int], r: Renderer
     """Answers that came out the same for each value named ("Spanish support for our Brazil and Argentina
     users?") are said once, their subject naming every value."""
     ends = list(starts[1:]) + [len(messages)]
-    answers = [messages[a:b] for a, b in zip(starts, ends)]
+    answers = [messages[a:b] for a, b in zip(starts, ends, strict=True)]
 
     def said(ms: List[Dict[str, Any]]) -> list:
         return [{k: v for k, v in m.items() if k != "subject"} for m in ms]

@@ -105,7 +105,8 @@ def test_a_phrase_holding_an_alias_without_its_meaning_names_nothing(text, expec
     ("is 1 800 865 9408 24/7?", [("cloud", "worldwide", None), ("product", "m365", None)]),
     ("德国的 0800 打不通", [("country", "de", None), ("product", "m365", None)]),          # the UK's or Germany's
     ("Office 365 Germany: is +86 400-089-0365 right?", [("cloud", "germany", None)]),     # the words name it
-    ("我们从法国打那个+49的号码要钱吗", [("country", "fr", None), ("cloud", "germany", None), ("product", "m365", None)]),
+    ("我们从法国打那个+49的号码要钱吗",
+     [("country", "fr", None), ("cloud", "germany", None), ("product", "m365", None)]),
     ("we have 4000 users and 1800 licences", []),
     ("version 3.6.21 on 2020-07-28, +1", []),
 ])
