@@ -360,6 +360,7 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
     the conversation's values after this turn's events (the hand-off reads severity, problem, proposal);
     `said`: notes and hours an earlier answer of the turn gave, which a notes or hours answer does not repeat."""
     r = state.renderer
+    r.said = set(said)
     route = state.route
     for problem in route.problems:
         if problem.code == "unknown_value" and problem.dim == "product":

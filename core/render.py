@@ -106,6 +106,7 @@ class Renderer:
         self.responses, self.fragments = load_wording()
         self.held_back = False
         self._caveats_said: set = set()               # what a reply says once: statuses for every row, zones
+        self.said: set = set()                          # notes an earlier answer of the turn gave: not again
 
     def asked(self, notes: Sequence[Note]) -> List[Note]:
         """The notes the question's words ask for, best first: the words that name the row it asks for (a
@@ -341,7 +342,7 @@ class Renderer:
         """The notes of an answer and the documented conflicts behind it (always: they say why the answer is
         what it is). A short answer keeps only the notes the question asks for most and those in `kept` (a note
         that states a fact of a row, such as another number)."""
-        out, seen = [], set()
+        out, seen = [], set(self.said)
         notes = list(notes)
         if not self.detail and notes:
             asked = {n.id for n in self.asked(notes)[:ASKED_NOTES]}

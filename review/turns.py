@@ -9,8 +9,8 @@ bot messages that follow it up to the next user message. Each bot message names 
                utter_triage_confirmed, utter_same_for_both, utter_not_the_same
     clarify    utter_ask_* (the form's clarifying questions), utter_what_topic, utter_triage_unclear
     fallback   utter_default (the NLU fallback: "Sorry, I didn't understand")
-    no_fact    utter_no_fact, utter_unknown_value (understood; the sources have no answer, or the product is
-               not covered)
+    no_fact    utter_no_fact, utter_unknown_value, utter_no_email_address (understood; the sources have no
+               answer, or the product is not covered)
     scope      utter_out_of_scope
     error      utter_error, and a bot message without a response name (the apology sent when the action
                server failed: server/patches/action_failure_apology.py)
@@ -57,6 +57,7 @@ ANSWER, CLARIFY, FALLBACK_KIND, NO_FACT, SCOPE, ERROR_KIND, SOCIAL, OTHER_KIND =
 _ANSWERS = {"utter_triage_result", "utter_triage_confirmed", "utter_same_for_both", "utter_not_the_same"}
 _CLARIFY = {"utter_what_topic", "utter_triage_unclear"}
 _KIND = {"utter_default": FALLBACK_KIND, "utter_no_fact": NO_FACT, "utter_unknown_value": NO_FACT,
+         "utter_no_email_address": NO_FACT,
          "utter_out_of_scope": SCOPE, "utter_error": ERROR_KIND, "": ERROR_KIND,
          **{name: SOCIAL for name in ("utter_greet", "utter_goodbye", "utter_thanks", "utter_iamabot", "utter_help",
                                       "utter_language_switched", "utter_restart", "utter_cancelled",

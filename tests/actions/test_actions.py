@@ -608,3 +608,15 @@ def test_two_countries_that_share_their_languages_get_one_answer():
                              product="d365", country="cl"))
     answers = [m for m in msgs if m.get("response") == "utter_answer_languages"]
     assert len(answers) == 1 and "Chile" in answers[0]["subject"] and "Colombia" in answers[0]["subject"]
+
+
+@pytest.mark.parametrize("text, lang", [("世纪互联的 Office 365，哪些客户可以开 A 级？", "zh"),
+                                        ("21Vianet Office 365: which customers may open a Sev A?", "en")])
+def test_a_note_one_answer_gave_is_not_repeated_by_the_next(text, lang):
+    msgs, _ = answer(tracker(text, "ask_who_can_open", [("cloud", "china_21v"), ("severity", "a")],
+                             topic="who_can_open", product="m365", cloud="china_21v", severity="a"))
+    from core.routing import default_router
+    condition = default_router().facts.notes["o365_21v_sev_a_conditions"]
+    said = [condition.text.get(lang), (condition.short or condition.text).get(lang)]
+    replies = " ".join(str(m.get("lines", "")) + str(m.get("notes", "")) for m in msgs)
+    assert sum(replies.count(s) for s in set(said)) == 1
