@@ -213,19 +213,26 @@ _CLAUSE = re.compile(r"[^,，。.!！;；\n]+[?？]?")
 _QUESTION_CLAUSE = re.compile(r"[^,，。.!！;；\n?？]+[?？]?")
 
 
-# "online" where something was bought ("bought ProDirect online", "在线购买"): how, not where to file
-_BOUGHT_ONLINE = re.compile(r"\b(bought|buys?|buying|purchased?|purchasing|paid|pays?|paying|ordered|signed\s+up)"
-                            r"(\s+[\w+&/-]+){0,3}\s+(online)\b|(在线|线上|网上)(?=(购买|买|订购|支付|付款|付费))",
-                            re.IGNORECASE)
+# Words of a part that do not ask for it: the "online" of a purchase ("bought ProDirect online", "在线购买"), and
+# the portal or online form that fails, told as the reason for the question ("what number if the online request
+# won't submit?", "在线提交不了 电话是?"), which asks for the other way in.
+_NOT_ASKING = re.compile(
+    r"\b(?:bought|buys?|buying|purchased?|purchasing|paid|pays?|paying|ordered|signed\s+up)"
+    r"(?:\s+[\w+&/-]+){0,3}\s+(?P<bought>online)\b"
+    r"|(?P<bought_zh>在线|线上|网上)(?=购买|买|订购|支付|付款|付费)"
+    r"|\b(?P<fails>online|portal|website|site)\b(?=(?:\s+[\w-]+){0,3}\s+(?:won'?t|doesn'?t|does\s+not|can'?t|cannot"
+    r"|isn'?t|is\s+not|keeps?\s+failing|fails?|failed|failing|errors?|erroring|is\s+down|not\s+working|broken)\b)"
+    r"|(?P<fails_zh>在线|线上|门户|网站)(?=.{0,6}?(?:不了|打不开|登不进|进不去|报错|失败|挂了|用不了|不能用|无法))",
+    re.IGNORECASE)
 
 
-def _bought_online_masked(text: str) -> str:
-    """`text` with the "online" of a purchase blanked (same length, so offsets hold)."""
+def _not_asking_masked(text: str) -> str:
+    """`text` with the part words that do not ask for it blanked (same length, so offsets hold)."""
     def blank(m: "re.Match") -> str:
-        group = 3 if m.group(3) else 4
-        a, b = m.start(group) - m.start(), m.end(group) - m.start()
+        name = next(g for g in ("bought", "bought_zh", "fails", "fails_zh") if m.group(g))
+        a, b = m.start(name) - m.start(), m.end(name) - m.start()
         return m.group(0)[:a] + " " * (b - a) + m.group(0)[b:]
-    return _BOUGHT_ONLINE.sub(blank, text)
+    return _NOT_ASKING.sub(blank, text)
 
 
 def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
@@ -235,7 +242,7 @@ def asked_parts(text: Optional[str], questions_only: bool = False) -> List[str]:
     if not text:
         return []
     text = _CUE_TYPO.sub(_cue_word, normalize(text[:2000]))     # 專線 asks like 专线, "numbr" like "number"
-    text = _bought_online_masked(text)
+    text = _not_asking_masked(text)
     spans = [m.span() for m in _CLAUSE.finditer(text) if _QUESTION.search(m.group(0))] if questions_only \
         else [(0, len(text))]
     found = {}

@@ -144,6 +144,14 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
     return entities
 
 
+def without_countries_in_language_names(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The entities without a country inside a language's name ("葡萄牙语" names Portuguese, not Portugal). The
+    tokenizer's masking keeps reading both (`mention_spans`): the trained features stay as they were."""
+    languages = [(e["start"], e["end"]) for e in entities if e.get("entity") == "language"]
+    return [e for e in entities if not (e.get("entity") == "country" and any(
+        a <= e["start"] and e["end"] <= b and (a, b) != (e["start"], e["end"]) for a, b in languages))]
+
+
 _LANGUAGE = None
 OTHER_PRODUCT = "other_product"
 
@@ -210,7 +218,9 @@ class AliasEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text:
                 continue
-            found = self.add_extractor_name(extract_once(text, self._vocab, self._language_re, self._language_codes))
+            found = self.add_extractor_name(
+                without_countries_in_language_names(
+                    extract_once(text, self._vocab, self._language_re, self._language_codes)))
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 

@@ -22,6 +22,8 @@ that asks for a number, hours, a portal or a response time (the topic registry's
   for presales and tech?" read as hours), asks the part its words ask for ("contact" asks for either);
 - a problem that names a support language asks about languages; one whose question a note answers
   clearly ("will 21Vianet troubleshoot our office network?") asks that note's question;
+- a question how to file whose words ask for another part and not for the portal ("what number if the online
+  request won't submit?") asks that part;
 - with nothing named, words that ask a notes question ("I'm not an admin") ask it, and asking for more
   ("能举个例子吗") asks the question in hand again; so does a message that only asks for more ("more
   details", the button under a short answer), whatever the classifier read.
@@ -184,6 +186,11 @@ def repaired_intent(intent: Optional[str], entities: List[Dict[str, Any]], text:
             return PROBLEM                          # "Exchange is down for all our users": told, not asked
         if _files_a_request(text, values):
             return BY_NAME["portal"].intent
+        lead, plain = BY_INTENT[intent].lead, parts_asked_plainly(text)
+        if lead and plain and lead not in plain:
+            # "what number if the online request won't submit?" read as how to file: the words ask for the number,
+            # not for the portal the answer would lead with
+            return BY_NAME[plain[0]].intent
     if intent == "ask_languages" and "language" not in named and not _LANGUAGE_WORDS.search(text):
         asked = asked_parts(text, questions_only=True)
         if asked:                                   # "在哪里提交…？不是中国区的" asks where, not in which language

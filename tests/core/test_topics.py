@@ -177,3 +177,14 @@ def test_where_a_request_is_filed_asked_in_the_passive(text, asks):
 ])
 def test_asking_whether_anyone_may_open_a_level_asks_who_can_open(text, cued):
     assert note_topic_cued(text) == cued
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("which number do we call when the online form won't submit?", ["phone"]),
+    ("门户一直报错，电话多少", ["phone"]),
+    ("the portal is down - what's the hotline?", ["phone"]),
+    ("online or by phone, which is quicker?", ["portal", "phone"]),
+    ("门户在哪", ["portal"]),
+])
+def test_a_portal_that_fails_told_as_the_reason_asks_for_no_portal(text, parts):
+    assert asked_parts(text) == parts

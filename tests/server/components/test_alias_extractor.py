@@ -234,3 +234,16 @@ def test_matching_only_the_aliases_whose_first_word_occurs_finds_what_one_patter
                                                     "office-365 germany", "德国版 O365 打国际长途要钱吗"]
     for text in sample:
         assert vocab._find(text, True) == with_one_pattern(text), text      # _find: no cache between them
+
+
+@pytest.mark.parametrize("text, country", [
+    ("巴西的同事想用葡萄牙语提 D365 工单", "br"),          # Portuguese, not Portugal
+    ("西班牙语支持有没有", None),
+    ("我们在西班牙，有西班牙语支持吗", "es"),
+])
+def test_a_country_inside_a_language_name_is_no_country(text, country):
+    from server.components.alias_extractor import without_countries_in_language_names
+    entities = without_countries_in_language_names(extract(text, default_router().vocab, *LANG))
+    countries = [e["value"] for e in entities if e["entity"] == "country"]
+    assert countries == ([country] if country else [])
+    assert any(e["entity"] == "language" for e in entities)

@@ -188,3 +188,12 @@ def test_a_notes_question_that_asks_where_to_file_a_request_asks_for_the_portal(
 def test_where_to_file_beside_a_second_question_leaves_the_notes_question():
     text = "D365 Sales 的工单在哪提？什么人有权限提？"
     assert repaired_intent("ask_who_can_open", entities(text), text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("21Vianet Office 365: which number do we ring when the online form won't submit?", "ask_phone"),
+    ("世纪互联 O365 门户一直报错，热线是多少？", "ask_phone"),
+    ("how do I file a request online, step by step?", None),             # the portal it leads with
+])
+def test_how_to_file_read_for_a_question_asking_another_part_asks_that_part(text, expected):
+    assert repaired_intent("ask_how_to_file", entities(text), text) == expected
