@@ -134,7 +134,9 @@ NOTE_CUES: Dict[str, str] = {
              r".{0,20}\b(contract|agreement)s?\b"
              r"|\b(premier|unified)\s+(support\s+)?(contract|agreement)s?\b.{0,40}\b(link|hook|connect|associat|attach|add|register|apply)\w*\b"
              r"|(关联|绑定|挂上|用上|添加|录入|接入).{0,12}(premier|顾问支持|统一支持).{0,4}合同"
-             r"|(premier|顾问支持|统一支持)\s*合同.{0,20}(关联|绑定|用上|添加|录入|接入)",
+             r"|(premier|顾问支持|统一支持)\s*合同.{0,20}(关联|绑定|用上|添加|录入|接入)"
+             # where the contract's identifiers go ("where do I put our Premier access ID?", "Premier 访问 ID 填在哪")
+             r"|\b(premier|unified)\b.{0,12}\b(access|contract)\s+id\b|(premier|顾问支持).{0,6}(访问|合同)\s*id",
     # whether support takes on a problem at all ("suspect our own firewall - does 21V handle that?")
     "coverage": r"\b(will|would|do(es)?)\s+(they|21\s?v(ianet)?|microsoft|support)"
                 r"\s+(handle|fix|troubleshoot|look at|deal with)\s+(that|this|it)\b"

@@ -188,3 +188,12 @@ def test_asking_whether_anyone_may_open_a_level_asks_who_can_open(text, cued):
 ])
 def test_a_portal_that_fails_told_as_the_reason_asks_for_no_portal(text, parts):
     assert asked_parts(text) == parts
+
+
+@pytest.mark.parametrize("text, cued", [
+    ("where in PPAC does our Premier access ID go?", "plans"),
+    ("顾问支持的合同 ID 填在哪里", "plans"),
+    ("what does Premier include?", None),
+])
+def test_where_a_premier_contracts_identifiers_go_asks_about_the_plan(text, cued):
+    assert note_topic_cued(text) == cued
