@@ -558,7 +558,9 @@ class Renderer:
         product or region the question leaves open."""
         lines = [self.t("row", label=self.head(self.join(self.facts.regions[r].get(self.lang) for r in b.regions)
                                                if b.regions else self.t("most_regions")),
-                        text=b.text.get(self.lang)) for b in self.facts.business_hours]
+                        text=b.text.get(self.lang))
+                 # the page's order: the rule for most countries, then the regions that differ
+                 for b in sorted(self.facts.business_hours, key=lambda b: bool(b.regions))]
         return self.finish(Reply("utter_answer_hours", {
             "subject": self.subject(route), "lines": self.body(lines, lead=not self.detail), "notes": "",
             "source": self.sources(b.source for b in self.facts.business_hours), "hours": []}))

@@ -93,11 +93,13 @@ PART_CUES: Dict[str, str] = {
              r"|\b(too late|how early|how late|this late|in the morning)\b"
              r"|现在.{0,8}(能|可以|有人|开)|这会儿|这么晚|这个点|开着|还能打"
              r"|\b(overnight|at night|nights)\b|夜里|夜间|通宵|半夜"
+             r"|\btime\s*zones?\b|时区"
              r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长响])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
     "portal": EMAIL_CUE + r"|\b(portal|website|url)\b|\b(which|what)\s+(web\s*)?site\b"
               r"|(?<!exchange )(?<!sharepoint )(?<!business )(?<!project )\bonline\b"
               r"|门户|(哪个|什么|哪里的?|支持|提交的?)网站|网站(是|在|地址)|网址|在线|线上"
+              r"|(登录|登陆|访问|打开|开工单|提工单).{0,4}(哪个|什么)(地址|网站)"
               r"|\b(where|how)\s+(do|can|should|would|to)\s+(i\s+|we\s+|you\s+)?(actually\s+|even\s+|best\s+)?"
               r"(log|file|raise|open|submit|create|lodge|report|start|make|put\s+in)\b"
               r"|哪里提交|在哪提交|渠道.{0,4}提交|(在哪|哪里|怎么|如何|通过什么).{0,6}(提交|提单|报修)"

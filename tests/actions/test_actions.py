@@ -117,6 +117,7 @@ def test_what_counts_as_business_hours_is_answered_for_every_product(text, asks)
     if not asks:
         assert msgs[0]["response"] == "utter_answer_hours"
         assert "6" in msgs[0]["lines"] and "5:30" in msgs[0]["lines"]          # North America's, Japan's
+        assert "5:30" not in msgs[0]["lines"].strip().split("\n")[0]          # most countries' first, as the page
 
 
 def test_notes_topics_and_no_fact():

@@ -197,3 +197,13 @@ def test_a_portal_that_fails_told_as_the_reason_asks_for_no_portal(text, parts):
 ])
 def test_where_a_premier_contracts_identifiers_go_asks_about_the_plan(text, cued):
     assert note_topic_cued(text) == cued
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("Office 365 Germany billing support: which time zone is that?", ["hours"]),
+    ("德国版帐单支持按哪个时区算", ["hours"]),
+    ("世纪互联的 F&O，开工单要登录哪个地址", ["portal"]),
+    ("邮箱地址是哪个", []),
+])
+def test_a_time_zone_asks_for_hours_and_where_to_sign_in_for_the_portal(text, parts):
+    assert asked_parts(text) == parts
