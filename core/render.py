@@ -525,12 +525,13 @@ class Renderer:
         level = route.query.severity
         rows = self.narrowed(part.rows, lambda a: a.hours.applies.get("severity") is None or
                              level in a.hours.applies.get("severity")) if level else list(part.rows)
-        if asks_business_hours_only(self.question):
+        business_only = asks_business_hours_only(self.question)
+        if business_only:
             # "when do business hours end in Japan?": the rows that run in business hours
             rows = self.narrowed(rows, lambda a: a.business_hours is not None)
         rows, lead = self.worldwide_first(route, "hours", rows)
         shared = {a.business_hours.text.en for a in rows if a.business_hours is not None}
-        if asks_business_hours_only(self.question) and not self.detail and len(rows) > 1 and len(shared) == 1:
+        if business_only and not self.detail and len(rows) > 1 and len(shared) == 1:
             # they share their business hours (narrowed, every row has them): those are the answer (which levels
             # and plans use them: on request)
             a, self.held_back = rows[0], True
@@ -701,11 +702,9 @@ class Renderer:
             hours, lead = self.worldwide_first(route, "hours", [h for h in route.hours.rows if h.hours.languages])
             lead = lead and not lines                  # the worldwide row leads only when it comes first
             for h in hours:
-                if h.hours.languages:
-                    label = self.label(route, "hours", h, skip=("severity",))
-                    lines.append(self.t("row", label=self.head(label),
-                                        text=h.hours.text.get(self.lang)))
-                    sources += list(h.hours.sources)
+                label = self.label(route, "hours", h, skip=("severity",))
+                lines.append(self.t("row", label=self.head(label), text=h.hours.text.get(self.lang)))
+                sources += list(h.hours.sources)
         if not lines:
             return self.no_fact(route, "languages")
         return self.finish(Reply("utter_answer_languages", {"subject": self.subject(route),

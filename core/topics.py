@@ -65,8 +65,7 @@ EMAIL_CUE = (r"\b(support|helpdesk|help\s*desk|contact|21\s*vianet|microsoft|the
              r"|\b(can|could|may|do)\s+(i|we)\s+(just\s+|also\s+)?(e-?mail|write\s+to)\s+(them|support|microsoft|21\s*vianet)\b"
              r"|\b(send|write)\s+(an?\s+)?e-?mail\s+to\s+(the\s+)?(support|them|microsoft|21\s*vianet)\b|\be-?mail\s+support\b"
              r"|(支持|客服|服务台|联系|世纪互联|微软).{0,6}(邮箱|邮件地址)|有没有.{0,4}邮箱|邮件支持|邮箱(地址)?(是)?多少"
-             r"|(?<!收)发(个|封|一封)?(电子)?邮件(报障|报修|提交|提单|求助)"
-             r"|(?<!收)发(个|封|一封)?(电子)?邮件(给|到|过去|联系)")
+             r"|(?<!收)发(个|封|一封)?(电子)?邮件(给|到|过去|联系|报障|报修|提交|提单|求助)")
 PART_CUES: Dict[str, str] = {
     "phone": r"\b(numbers?|hotlines?|call|ring|dial|tel)\b|\b(tele)?phone\b(?!\s+(support|help|hours?|line support))"
              r"|\b(support|phone|help|contact|presales|pre-sales|sales|billing|tech|technical)\s*lines?\b|\bhelpdesk\b"

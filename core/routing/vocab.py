@@ -243,8 +243,8 @@ class Vocabulary:
 
     def quoted_lines(self, text: str) -> List[Mention]:
         """The values a phone number the user quotes stands for ("the +49 69 number", "打 400-089-0365"): the
-        cloud, and the product, that every line it can begin is for. A part of a number counts from four
-        digits; a value the lines do not share ("0800": the UK or Germany) is not read into it."""
+        cloud, and the product, that every line it can begin is for (how much of a number counts: `_lines_quoted`);
+        a value the lines do not share ("0800": the UK or Germany) is not read into it."""
         text = normalize(text)
         out = []
         for m in _QUOTED_NUMBER.finditer(text):
@@ -254,9 +254,9 @@ class Vocabulary:
             quoted, lines = found
             start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
             for dim in ("cloud", "product"):
-                values = {frozenset(a.get(dim) or ()) for a in lines}
-                if len(values) == 1 and len(next(iter(values))) == 1:
-                    out.append(Mention(dim, next(iter(next(iter(values)))), start, start + len(quoted), quoted))
+                shared = set.intersection(*(set(a.get(dim) or ()) for a in lines))
+                if len(shared) == 1 and all(len(a.get(dim) or ()) == 1 for a in lines):
+                    out.append(Mention(dim, shared.pop(), start, start + len(quoted), quoted))
         return out
 
     def _lines_quoted(self, written: str):

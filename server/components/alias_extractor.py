@@ -123,8 +123,9 @@ def extract(text: str, vocab, language_re, language_codes) -> List[Dict[str, Any
                  for start, end in vocab.not_covered(text)
                  if not any(m.start < end and start < m.end for m in mentions)]
     # a number the user quotes names its line's cloud and product, where the words name none
+    named_dims = {m.dim for m in mentions}
     entities += [{"entity": m.dim, "value": m.value, "start": m.start, "end": m.end, "confidence_entity": 1.0}
-                 for m in vocab.quoted_lines(text) if m.dim not in {x.dim for x in mentions}]
+                 for m in vocab.quoted_lines(text) if m.dim not in named_dims]
     entities += _listed_levels(text, [m for m in mentions if m.dim == "severity"])
     entities += [{"entity": "severity", "value": "critical", "start": m.start(), "end": m.end(),
                   "confidence_entity": 1.0}
