@@ -39,6 +39,7 @@ CLEAR_NOTE = 6.0             # a match this good (BM25) is the answer; below it 
 # the short answer: its BM25 score without the words that ask for a part, absolute and against the best.
 ASKED_NOTE_SCORE, ASKED_NOTE_RATIO = 4.0, 0.5
 ASKED_NOTES = 2              # at most this many of them beside a part's rows
+NOTE_FIRST = 5.5             # a phone or portal note matched this well is what the question asks: it leads
 _ASKS_EXAMPLES = re.compile(r"\b(?:examples?|e\.g|such as|like what|kind of (?:issue|problem)s?)\b"
                             r"|示例|例子|举例|比如|例如|哪些情况|什么情况", re.IGNORECASE)
 _ASKS_LANGUAGE_LIST = re.compile(r"\b(what|which)\s+(other\s+)?languages?\b|\blanguages?\s+(are|is)\s+"
@@ -164,15 +165,15 @@ class Renderer:
         self._caveats_said = set()
         return reply
 
-    def body(self, lines: Sequence[str], lead: bool = False) -> str:
-        """The lines under an answer's heading. One row (with its sub-lines; one sub-line on the same line) is
-        said on the heading's line, so the fact leads; several rows each take a line, unless the first is the
-        answer (`lead`: the note asked for, before another) and is said on the heading's line too."""
+    def body(self, lines: Sequence[str]) -> str:
+        """The lines under an answer's heading. A short answer says its first row (the best match first: see
+        `best_first`, `narrowed`) on the heading's line, so the fact leads, and one number with its one
+        hours line as one line; an answer in full lists every row under the heading."""
         rows = [i for i, line in enumerate(lines) if line.startswith("• ")]
         if rows == [0] and len(lines) == 2 and lines[1].startswith("  "):
             # one number and its one hours line ("can I call the billing line on Saturday?"): one line
             return self.t("lead_sep") + lines[0][2:] + self.t("sub_sep") + lines[1].strip()
-        if rows == [0] or (lead and rows and rows[0] == 0):
+        if rows[:1] == [0] and (rows == [0] or not self.detail):
             return self.t("lead_sep") + "\n".join([lines[0][2:]] + list(lines[1:]))
         return "\n" + "\n".join(lines)
 
@@ -374,23 +375,41 @@ class Renderer:
         self.held_back = True
         return chosen
 
-    def worldwide_first(self, route: Route, part: str, rows: Sequence[T]) -> Tuple[List[T], bool]:
-        """A list for a question that names no cloud, worldwide first, and whether a short answer says that
-        first row on the heading's line: "Microsoft 365" unqualified is the worldwide service, the others are
-        named variants of it. The other clouds' rows follow; none is dropped."""
+    def best_first(self, route: Route, part: str, rows: Sequence[T]) -> List[T]:
+        """A list in the order a short answer leads with (its first row goes on the heading's line). For a
+        question that names no cloud, worldwide first: "Microsoft 365" unqualified is the worldwide service,
+        the others are named variants of it, so even "worldwide lists no number" comes before another cloud's
+        number. Within one cloud, a row that states the fact before one saying the sources list none, then
+        the row for more of the products asked (a family's common portal before the one member that goes
+        through partners). No row is dropped."""
         rows = list(rows)
-        if route.query.cloud is not None or "cloud" not in route.part(part).labels or len(rows) < 2:
-            return rows, False
+        by_cloud = route.query.cloud is None and "cloud" in route.part(part).labels
         order = list(self.facts.vocab[DIM_KIND["cloud"]])
+        every_product = len(self.facts.vocab[DIM_KIND["product"]])
 
-        def rank(row) -> Tuple[int, int]:
-            # by cloud; within one, the row for more of the products asked first (a family's common portal
-            # before the one member that goes through partners)
-            cloud, products = _fact(row).applies.get("cloud"), _fact(row).applies.get("product")
-            return (min(order.index(c) for c in cloud) if cloud else 0, -len(products) if products else -99)
+        def rank(row) -> Tuple[int, bool, int]:
+            fact = _fact(row)
+            cloud, products = fact.applies.get("cloud"), fact.applies.get("product")
+            return (min(order.index(c) for c in cloud) if by_cloud and cloud else 0, isinstance(row, NoPhone),
+                    -len(products) if by_cloud and products else -every_product)
 
-        ordered = sorted(rows, key=rank)
-        return ordered, not self.detail and rank(ordered[0])[0] == 0
+        return sorted(rows, key=rank)
+
+    def note_first(self, lines: List[str], notes: Sequence[Note]) -> Tuple[List[str], List[Note]]:
+        """A short answer whose question asks clearly for one of its notes ("is calling that +49 number free?", "the
+        other number, not the 0800 one?") says that note first, as its first row: the note is the answer, the
+        rows are where it applies. Otherwise the rows lead and the notes follow them. For a phone number or a
+        portal, whose notes are few and each about one thing (charges, another number, the steps)."""
+        notes = list(notes)
+        if self.detail or not notes or not self.asking.strip():
+            return lines, notes
+        # the words that name the line's kind of support ("pre-sales line?") ask for the line, not a note
+        hits = [h for h in note_index(self.facts).search(self.asking, notes, without=VALUE_DIMS + ("support_type",))
+                if h.note.id not in self.said]
+        if not hits or hits[0].score < NOTE_FIRST:
+            return lines, notes
+        first = hits[0].note
+        return [self.t("row", label="", text=self.note_text(first))] + lines, [n for n in notes if n.id != first.id]
 
     def for_any_plan(self, route: Route, part: str, rows: Sequence) -> list:
         """A short answer gives the rows for the plan the question names, or for any plan; those for another
@@ -469,7 +488,7 @@ class Renderer:
             return self.no_fact(route, "phone")
         lines, numbers, said_hours = [], [], set()
         asked = set(self.support_types) or {route.query.support_type} - {None}
-        rows, lead = self.worldwide_first(route, "phone", part.rows)
+        rows = self.best_first(route, "phone", part.rows)
         # a list of numbers is the answer; when each is open comes on request, unless the question asks when
         hours_asked = self.detail or len(rows) < 2 or "hours" in asked_parts(self.question)
         for row in rows:
@@ -510,7 +529,8 @@ class Renderer:
         conflicts = self.conflicts_of(route, [r for r in part.rows if not (
             isinstance(r, Phone) and r.alternative_note and not self.detail)])
         self.held_back = self.held_back or len(conflicts) < len(self.conflicts_of(route, part.rows))
-        variables = {"subject": self.subject(route), "lines": self.body(lines, lead),
+        lines, notes = self.note_first(lines, notes)
+        variables = {"subject": self.subject(route), "lines": self.body(lines),
                      "notes": self.notes(notes, conflicts, kept=alternatives),
                      "numbers": numbers, "hours": sorted(said_hours),
                      "source": self.sources(s for r in part.rows for s in r.sources)}
@@ -529,7 +549,7 @@ class Renderer:
         if business_only:
             # "when do business hours end in Japan?": the rows that run in business hours
             rows = self.narrowed(rows, lambda a: a.business_hours is not None)
-        rows, lead = self.worldwide_first(route, "hours", rows)
+        rows = self.best_first(route, "hours", rows)
         shared = {a.business_hours.text.en for a in rows if a.business_hours is not None}
         if business_only and not self.detail and len(rows) > 1 and len(shared) == 1:
             # they share their business hours (narrowed, every row has them): those are the answer (which levels
@@ -550,7 +570,7 @@ class Renderer:
         sources = [s for a in rows for s in a.hours.sources] + \
                   [a.business_hours.source for a in rows if a.business_hours is not None]
         return self.finish(Reply("utter_answer_hours", {
-            "subject": self.subject(route), "lines": self.body(lines, lead),
+            "subject": self.subject(route), "lines": self.body(lines),
             "notes": self.notes(notes, self.conflicts_of(route, rows)),
             "source": self.sources(sources), "hours": [a.hours.id for a in rows]}))
 
@@ -563,14 +583,14 @@ class Renderer:
                  # the page's order: the rule for most countries, then the regions that differ
                  for b in sorted(self.facts.business_hours, key=lambda b: bool(b.regions))]
         return self.finish(Reply("utter_answer_hours", {
-            "subject": self.subject(route), "lines": self.body(lines, lead=not self.detail), "notes": "",
+            "subject": self.subject(route), "lines": self.body(lines), "notes": "",
             "source": self.sources(b.source for b in self.facts.business_hours), "hours": []}))
 
     def portal(self, route: Route) -> Reply:
         part = route.portal
         if not part.rows:
             return self.no_fact(route, "portal")
-        rows, lead = self.worldwide_first(route, "portal", self.for_any_plan(route, "portal", part.rows))
+        rows = self.best_first(route, "portal", self.for_any_plan(route, "portal", part.rows))
         lines = []
         for p in rows:
             label = self.label(route, "portal", p, skip=("support_type",))
@@ -579,9 +599,10 @@ class Renderer:
                                 name=p.name.get(self.lang), url=f" {p.url}" if p.url else "", steps=steps))
         number = self.the_one_number(route)
         extra = self.t("or_call", number=number) if number else ""
-        notes = list(route.notes_for("portal"))
+        rows_text = "\n".join(lines) + extra          # where to file, for other answers (`filing`)
+        lines, notes = self.note_first(lines, route.notes_for("portal"))
         return self.finish(Reply("utter_answer_portal", {
-            "subject": self.subject(route), "lines": self.body(lines, lead) + extra, "rows": "\n".join(lines) + extra,
+            "subject": self.subject(route), "lines": self.body(lines) + extra, "rows": rows_text,
             "notes": self.notes(notes, self.conflicts_of(route, rows)),
             "source": self.sources(s for p in rows for s in p.sources),
             "urls": [p.url for p in rows if p.url]}))
@@ -597,7 +618,7 @@ class Renderer:
                 seen.add(a.response.text.en)
                 rows.append(a)
         # a table of several times is the answer; when each would be due comes with one time, or on request
-        rows, lead = self.worldwide_first(route, "response", rows)
+        rows = self.best_first(route, "response", rows)
         with_due = self.detail or len(rows) == 1
         self.held_back = self.held_back or not with_due
         for a in rows:
@@ -618,7 +639,7 @@ class Renderer:
         notes = [n for n in self.row_notes(route, part.rows) if "response" in n.topics or "severity" in n.topics]
         notes += list(route.notes_for("response"))
         return self.finish(Reply("utter_answer_response", {
-            "subject": self.subject(route), "lines": self.body(lines, lead),
+            "subject": self.subject(route), "lines": self.body(lines),
             "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
             "source": self.sources(s for a in part.rows for s in a.response.sources),
             "responses": [a.response.id for a in part.rows]}))
@@ -688,19 +709,15 @@ class Renderer:
                 near = list({ls.id: ls for code in asked for ls in listed(code)}.values())
                 self.held_back = self.held_back or len(near) < len(rows)
                 rows = near
-            elif q.country and not self.detail:       # a short answer: the languages of the caller's region
+            if q.country and not self.detail:         # a short answer: the languages of the caller's region
                 regions = set(self.facts.vocab[DIM_KIND["country"]][q.country].regions)
-                near = [ls for ls in rows if not ls.regions or regions & set(ls.regions)]
-                self.held_back = self.held_back or len(near) < len(rows)
-                rows = near
+                rows = self.narrowed(rows, lambda ls: not ls.regions or bool(regions & set(ls.regions)))
             lines += [self.t("row", label="", text=ls.text.get(self.lang)) for ls in rows]
             if any("*" in ls.text.get(self.lang) for ls in rows):
                 lines.append(meta["footnote"].get(self.lang))
             sources.append(meta["source"])
-        lead = False
         if q.product in (None, "m365"):
-            hours, lead = self.worldwide_first(route, "hours", [h for h in route.hours.rows if h.hours.languages])
-            lead = lead and not lines                  # the worldwide row leads only when it comes first
+            hours = self.best_first(route, "hours", [h for h in route.hours.rows if h.hours.languages])
             for h in hours:
                 label = self.label(route, "hours", h, skip=("severity",))
                 lines.append(self.t("row", label=self.head(label), text=h.hours.text.get(self.lang)))
@@ -708,7 +725,7 @@ class Renderer:
         if not lines:
             return self.no_fact(route, "languages")
         return self.finish(Reply("utter_answer_languages", {"subject": self.subject(route),
-                                                            "lines": self.body(lines, lead),
+                                                            "lines": self.body(lines),
                                                             "notes": "", "source": self.sources(sources)}))
 
     def languages_asked(self) -> List[str]:
@@ -768,8 +785,7 @@ class Renderer:
             lines.append(self.t("row", label="", text=self.note_text(n)))
         sources += [s for n in notes for s in n.sources]
         # "notes": the part responses this can stand in for (no_fact) have a notes line; it is said above
-        lead_note = bool(notes) and lead != "portal" and not self.detail
-        return self.finish(Reply(response, {"subject": self.subject(route), "lines": self.body(lines, lead_note),
+        return self.finish(Reply(response, {"subject": self.subject(route), "lines": self.body(lines),
                                             "notes": "",
                                             "source": self.sources(sources), "notes_used": [n.id for n in notes]}))
 

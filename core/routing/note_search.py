@@ -74,14 +74,17 @@ SYNONYMS_EN = (
     ("eligibl", "entitl", "qualify"),
     ("representativ", "engineer"),                                # who works on a request
     ("continu", "continuou", "continuous", "nonstop"),
+    ("alternativ", "another", "backup", "besid", "spare", "second"),   # a number besides the first
 )
 SYNONYMS_ZH = (
     ("降低", "调低", "下调", "降级", "调降"),
     ("更快", "快一点", "加快", "提速", "加速"),
     ("电话", "致电", "拨打"),
+    ("替代", "备用", "别的", "其他的", "另外的", "另一个"),   # another number besides the first
     ("请求", "工单", "事件", "案例", "单子"),
     ("退款", "退钱", "按比例"),
-    ("费用", "扣费", "扣款", "扣钱", "收费", "计费", "付费", "免费", "付钱", "花钱", "要钱"),
+    ("费用", "扣费", "扣款", "扣钱", "收费", "计费", "付费", "免费", "付钱", "花钱", "要钱",
+     "话费", "电话费", "通话费"),                    # a call's cost too (the page: 长途话费, 本地话费)
     ("在线", "网上", "线上"),
     ("购买", "买了", "购入", "采购"),
     ("根本原因", "根因", "rca"),

@@ -248,9 +248,12 @@ def test_a_one_row_answer_says_its_fact_on_the_first_line(kind, dims, lang):
     assert not lines.lstrip().startswith("•")
 
 
-def test_several_rows_each_take_a_line():
-    lines = r("en").hours(route(product="F&O", cloud="21v", now=NOW)).variables["lines"]
-    assert lines.startswith("\n•") and lines.count("\n•") >= 2
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_short_list_says_its_first_row_on_the_heading_line_and_a_full_one_lists_every_row(lang):
+    q = route(product="F&O", cloud="21v", now=NOW)
+    short, full = r(lang).hours(q).variables["lines"], r(lang, detail=True).hours(q).variables["lines"]
+    assert not short.startswith("\n") and short.count("\n•") == full.count("\n•") - 1 >= 1
+    assert full.startswith("\n•")
 
 
 WORLDWIDE_OFFICE_URL = "admin.microsoft.com"
@@ -276,8 +279,53 @@ def test_a_list_for_no_named_cloud_says_the_worldwide_row_on_the_first_line(lang
 
 
 def test_a_list_for_a_named_cloud_is_not_reordered():
-    lines = r("en").hours(route(product="F&O", cloud="21v", now=NOW)).variables["lines"]
-    assert lines.startswith("\n•")
+    q = route(product="F&O", cloud="21v", now=NOW)
+    assert r("en").hours(q).variables["hours"] == [a.hours.id for a in q.hours.rows]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_cloud_s_numbers_come_before_its_no_number_row_but_worldwide_still_leads(lang):
+    # Microsoft 365 in France: the Office 365 Germany number before worldwide's "no number listed" would send a
+    # worldwide admin to another cloud's line; within the one cloud named, the numbers lead
+    no_cloud = route(product="m365", now=NOW)
+    head = r(lang).phone(no_cloud).variables["lines"].split("\n")[0]
+    assert r(lang).short_name("cloud", "worldwide", called=True) in head
+    d365 = r(lang).phone(route(product="d365", now=NOW)).variables["lines"].split("\n")[0]
+    assert "400" not in d365                                            # not the 21Vianet number first
+    rows = r(lang).best_first(no_cloud, "phone", no_cloud.phone.rows)
+    clouds = [next(iter(sorted(row.applies.get("cloud") or ["worldwide"]))) for row in rows]
+    for cloud in set(clouds):
+        kinds = [type(row).__name__ for row, c in zip(rows, clouds, strict=True) if c == cloud]
+        assert kinds == sorted(kinds, key=lambda k: k == "NoPhone"), cloud
+
+
+@pytest.mark.parametrize("lang, question", [("en", "Spanish support for our users?"), ("zh", "有西班牙语支持吗")])
+def test_a_language_asked_from_a_country_gives_that_region_s_row(lang, question):
+    q = route(product="d365", country="br", now=NOW)
+    short = Renderer(default_router().facts, lang, NOW, question=question).languages(q)
+    full = Renderer(default_router().facts, lang, NOW, detail=True, question=question).languages(q)
+    assert short.more and short.variables["lines"].count("•") == 0      # one row: South America's
+    assert full.variables["lines"].count("•") > 1
+
+
+@pytest.mark.parametrize("question, dims, first", [
+    ("is calling the +49 69 number from Paris free?", dict(product="o365", cloud="germany", country="fr"),
+     "germany_international_charges"),
+    ("is there another number besides the 0800 one?", dict(product="o365", cloud="germany"), "germany_local_charges"),
+    ("pre-sales line for Dynamics 365 Sales in China?", dict(product="d365_ce", cloud="china_21v",
+                                                            support_type="presales"), None),
+    ("calling from Toronto as the tenant admin - the number?", dict(product="o365", country="ca"), None),
+])
+def test_a_note_the_question_asks_for_leads_a_phone_answer(question, dims, first):
+    q = route(now=NOW, **dims)
+    renderer = Renderer(default_router().facts, "en", NOW, question=question)
+    head = renderer.phone(q).variables["lines"].split("\n")[0]
+    if first is None:                                               # the number is what it asks
+        assert any(p.number in head for p in q.phone.rows if hasattr(p, "number"))
+    else:
+        assert renderer.note_text(FACTS_NOTES[first]) in head
+        detail = Renderer(default_router().facts, "en", NOW, detail=True, question=question).phone(q)
+        assert renderer.note_text(FACTS_NOTES[first]) not in detail.variables["lines"]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
