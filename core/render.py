@@ -39,6 +39,7 @@ CLEAR_NOTE = 6.0             # a match this good (BM25) is the answer; below it 
 # the short answer: its BM25 score without the words that ask for a part, absolute and against the best.
 ASKED_NOTE_SCORE, ASKED_NOTE_RATIO = 4.0, 0.5
 ASKED_NOTES = 2              # at most this many of them beside a part's rows
+LISTED_ROWS_ANY_CLOUD = 2    # a short list for no cloud named, longer than this: other clouds on request
 NOTE_FIRST = 5.5             # a phone or portal note matched this well is what the question asks: it leads
 _ASKS_EXAMPLES = re.compile(r"\b(?:examples?|e\.g|such as|like what|kind of (?:issue|problem)s?)\b"
                             r"|示例|例子|举例|比如|例如|哪些情况|什么情况", re.IGNORECASE)
@@ -108,6 +109,7 @@ class Renderer:
         self.held_back = False
         self._caveats_said: set = set()               # what a reply says once: statuses for every row, zones
         self.said: set = set()                          # notes an earlier answer of the turn gave: not again
+        self._clouds_held: List[str] = []               # the clouds whose rows a short list names only
 
     def asked(self, notes: Sequence[Note]) -> List[Note]:
         """The notes the question's words ask for, best first: the words that name the row it asks for (a
@@ -162,13 +164,16 @@ class Renderer:
     def finish(self, reply: Reply) -> Reply:
         """The reply, marked when it held details back (the caller offers them)."""
         reply.more = self.held_back
-        self._caveats_said = set()
+        self._caveats_said, self._clouds_held = set(), []
         return reply
 
     def body(self, lines: Sequence[str]) -> str:
         """The lines under an answer's heading. A short answer says its first row (the best match first: see
         `best_first`, `narrowed`) on the heading's line, so the fact leads, and one number with its one
         hours line as one line; an answer in full lists every row under the heading."""
+        if self._clouds_held:
+            lines = list(lines) + [self.t("clouds_on_request", clouds=self.join(
+                self.short_name("cloud", c, called=True) for c in self._clouds_held))]
         rows = [i for i, line in enumerate(lines) if line.startswith("• ")]
         if rows == [0] and len(lines) == 2 and lines[1].startswith("  "):
             # one number and its one hours line ("can I call the billing line on Saturday?"): one line
@@ -393,7 +398,17 @@ class Renderer:
             return (min(order.index(c) for c in cloud) if by_cloud and cloud else 0, isinstance(row, NoPhone),
                     -len(products) if by_cloud and products else -every_product)
 
-        return sorted(rows, key=rank)
+        ordered = sorted(rows, key=rank)
+        if by_cloud and not self.detail and len(ordered) > LISTED_ROWS_ANY_CLOUD:
+            # a long list for no cloud named: worldwide's rows, and the other clouds by name (More details)
+            first = rank(ordered[0])[0]
+            others = [r for r in ordered if rank(r)[0] != first]
+            if others:
+                self.held_back = True
+                self._clouds_held = list(dict.fromkeys(
+                    c for r in others for c in sorted(_fact(r).applies.get("cloud") or (), key=order.index)))
+                return [r for r in ordered if rank(r)[0] == first]
+        return ordered
 
     def note_first(self, lines: List[str], notes: Sequence[Note]) -> Tuple[List[str], List[Note]]:
         """A short answer whose question asks clearly for one of its notes ("is calling that +49 number free?", "the
@@ -529,7 +544,9 @@ class Renderer:
         conflicts = self.conflicts_of(route, [r for r in part.rows if not (
             isinstance(r, Phone) and r.alternative_note and not self.detail)])
         self.held_back = self.held_back or len(conflicts) < len(self.conflicts_of(route, part.rows))
-        lines, notes = self.note_first(lines, notes)
+        led, notes = self.note_first(lines, notes)
+        if len(led) > len(lines):         # the note asked for leads: the other notes come on request
+            lines, alternatives = led, []
         variables = {"subject": self.subject(route), "lines": self.body(lines),
                      "notes": self.notes(notes, conflicts, kept=alternatives),
                      "numbers": numbers, "hours": sorted(said_hours),
@@ -684,6 +701,13 @@ class Renderer:
         # (a scheme's first note states them)
         conditions = [n.id for n in self.conditions(route)] \
             if route.query.severity in ("a", "critical") or route.query.support_type else []
+        if not route.query.severity:
+            # "when can they lower it?": the note is the answer; the levels come on request. Who may use a
+            # level (the conditions, all about "severity") is never taken for the note asked.
+            conditional = {n.id for n in self.conditions(route)}
+            led, rest = self.note_first(lines, [n for n in notes if n.id not in conditional])
+            if len(led) > len(lines):
+                lines, notes, conditions, self.held_back = led[:1], rest, [], True
         return self.finish(Reply("utter_answer_severity", {
             "subject": self.subject(route), "lines": self.body(lines), "notes": self.notes(notes, kept=conditions),
             "source": self.sources(s for x in part.rows for s in x.sources), "schemes": [s.id for s in part.rows]}))

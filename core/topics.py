@@ -105,7 +105,9 @@ PART_CUES: Dict[str, str] = {
               r"|(怎么|如何|去哪|在哪|哪里)(上)?报(?!价)|(在哪|哪里|去哪|往哪)(儿)?提(?!供|到|前|醒|示)"
               r"|(在哪|哪里|去哪|怎么|如何).{0,6}(开|提|建)(个|一个)?(支持)?(请求|工单|单子|case|ticket|sr)",
     "response": r"\b(initial\s+response\s+times?|(initial|first)\s+(response|reply)"
-                r"|response|respond|reply|replies|get back|hear back|how (fast|quickly|soon)|picks? up|sla)\b"
+                r"|response|respond|reply|replies|get back|hear back|how (fast|quickly|soon)|sla)\b"
+                # "who picks up?" asks how soon; "do they pick up calls on Saturdays?" asks when they answer
+                r"|\bpicks?\s+up\b(?!(?:\s+[\w-]+){0,4}\s+(?:phones?|calls?)\b)"
                 r"|\bhow (many hours|long) (before|until|till|for)\b|多久|首响|多快|多长时间|响应|回复|回应",
     "severity": r"\bhow (severe|serious|bad|urgent)\b|\bis\s+(this|it|that)\s+(serious|severe|critical|urgent)\b"
                 r"|严重吗|有多严重|多严重|严不严重|算(啥|什么|哪个|哪一?)(级别|级)"
@@ -221,7 +223,7 @@ _QUESTION_CLAUSE = re.compile(r"[^,，。.!！;；\n?？]+[?？]?")
 # won't submit?", "在线提交不了 电话是?"), which asks for the other way in.
 _NOT_ASKING = re.compile(
     r"\b(?:bought|buys?|buying|purchased?|purchasing|paid|pays?|paying|ordered|signed\s+up)"
-    r"(?:\s+[\w+&/-]+){0,3}\s+(?P<bought>online)\b"
+    r"(?:\s+[\w+&/-]+){0,5}\s+(?P<bought>online)\b"
     r"|(?P<bought_zh>在线|线上|网上)(?=购买|买|订购|支付|付款|付费)"
     r"|\b(?P<fails>online|portal|website|site)\b(?=(?:\s+[\w-]+){0,3}\s+(?:won'?t|doesn'?t|does\s+not|can'?t|cannot"
     r"|isn'?t|is\s+not|keeps?\s+failing|fails?|failed|failing|errors?|erroring|is\s+down|not\s+working|broken)\b)"

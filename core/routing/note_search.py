@@ -77,7 +77,7 @@ SYNONYMS_EN = (
     ("alternativ", "another", "backup", "besid", "spare", "second"),   # a number besides the first
 )
 SYNONYMS_ZH = (
-    ("降低", "调低", "下调", "降级", "调降"),
+    ("降低", "调低", "下调", "降级", "调降", "降下"),
     ("更快", "快一点", "加快", "提速", "加速"),
     ("电话", "致电", "拨打"),
     ("替代", "备用", "别的", "其他的", "另外的", "另一个"),   # another number besides the first

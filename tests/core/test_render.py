@@ -278,6 +278,24 @@ def test_a_list_for_no_named_cloud_says_the_worldwide_row_on_the_first_line(lang
     assert full.startswith("\n")                                             # in full: a list, as before
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("kind, dims, held_fact", [
+    ("portal", dict(product="m365"), "Support > New service request"),
+    ("hours", dict(product="m365", support_type="billing"), "Berlin"),
+    ("phone", dict(product="d365"), "400-089-0365"),
+])
+def test_a_long_list_for_no_named_cloud_names_the_other_clouds_and_gives_their_rows_on_request(lang, kind, dims,
+                                                                                               held_fact):
+    q = route(now=NOW, **dims)
+    short, full = getattr(r(lang), kind)(q), getattr(r(lang, detail=True), kind)(q)
+    said, all_rows = short.variables["lines"], full.variables["lines"]
+    held = [c for c in ("china_21v", "germany") if r(lang).short_name("cloud", c, called=True) in all_rows]
+    assert short.more and held
+    assert all(r(lang).short_name("cloud", c, called=True) in said.split("\n")[-1] for c in held)   # named, last
+    fact = held_fact if lang == "en" or held_fact[0].isdigit() else None
+    assert fact is None or (fact not in said and fact in all_rows)
+
+
 def test_a_list_for_a_named_cloud_is_not_reordered():
     q = route(product="F&O", cloud="21v", now=NOW)
     assert r("en").hours(q).variables["hours"] == [a.hours.id for a in q.hours.rows]
@@ -306,6 +324,21 @@ def test_a_language_asked_from_a_country_gives_that_region_s_row(lang, question)
     full = Renderer(default_router().facts, lang, NOW, detail=True, question=question).languages(q)
     assert short.more and short.variables["lines"].count("•") == 0      # one row: South America's
     assert full.variables["lines"].count("•") > 1
+
+
+@pytest.mark.parametrize("lang, question", [
+    ("en", "when would 21Vianet lower the severity of a request we opened?"),
+    ("zh", "世纪互联什么时候会把我们请求的严重级别降下来"),
+])
+def test_a_severity_note_the_question_asks_for_is_the_short_answer(lang, question):
+    q = route(product="o365", cloud="21v", now=NOW)
+    short = Renderer(default_router().facts, lang, NOW, question=question).severity(q)
+    head = short.variables["lines"].split("\n")[0]
+    note = next(n for n in FACTS_NOTES.values() if "severity" in n.topics and "lower" in n.text.en
+                and "21Vianet" in n.text.en)
+    assert note.text.get(lang).rstrip("。.")[:20] in head and "\n•" not in short.variables["lines"] and short.more
+    plain = Renderer(default_router().facts, lang, NOW, question="").severity(q)
+    assert plain.variables["lines"].count("\n•") >= 2                     # no note asked: the levels
 
 
 @pytest.mark.parametrize("question, dims, first", [
@@ -502,12 +535,14 @@ def test_the_hours_of_the_level_asked_lead_a_short_answer():
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_level_asked_of_a_family_gets_that_levels_hours_and_the_lines_that_rank_none(lang):
-    """"D365 sev A - 24/7?": every member's worldwide Sev A hours lead, the 21Vianet lines (no levels) follow."""
+    """"D365 sev A - 24/7?": every member's worldwide Sev A hours lead, the 21Vianet lines (no levels) follow,
+    named in a short answer and in full on request."""
     q = route(product="d365", severity="a", now=NOW)
     assert q.hours.status == "answer"                                      # no "which product?"
-    reply = r(lang).hours(q)
-    assert reply.variables["hours"][0] == "d365_ww_technical_a"
-    assert set(reply.variables["hours"]) == {"d365_ww_technical_a", "fo_21v_technical", "ce_21v_technical"}
+    reply, full = r(lang).hours(q), r(lang, detail=True).hours(q)
+    assert reply.variables["hours"] == ["d365_ww_technical_a"] and reply.more
+    assert r(lang).short_name("cloud", "china_21v", called=True) in reply.variables["lines"]
+    assert set(full.variables["hours"]) == {"d365_ww_technical_a", "fo_21v_technical", "ce_21v_technical"}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

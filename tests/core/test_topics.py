@@ -153,6 +153,11 @@ def test_asking_for_a_support_email_address_is_told_from_a_problem_with_mail(tex
 @pytest.mark.parametrize("text, parts", [
     ("we bought ProDirect online last week - when are we billed?", []),
     ("在线购买的 ProDirect 什么时候扣费", []),
+    ("after purchasing the Dynamics 365 ProDirect plan online, is the first month billed at once?", []),
+    # answering the phone is a question of when; picking a request up, of how soon
+    ("do they pick up support calls on a Sunday?", ["hours"]),
+    ("will they pick up our billing calls at night?", ["hours"]),
+    ("how soon does someone pick up a Sev B ticket?", ["response"]),
     ("we paid online for Premier - where do I file?", ["portal"]),
     ("where can we raise an M365 ticket online?", ["portal"]),
     ("在线提交工单", ["portal"]),
