@@ -701,13 +701,6 @@ class Renderer:
         # (a scheme's first note states them)
         conditions = [n.id for n in self.conditions(route)] \
             if route.query.severity in ("a", "critical") or route.query.support_type else []
-        if not route.query.severity:
-            # "when can they lower it?": the note is the answer; the levels come on request. Who may use a
-            # level (the conditions, all about "severity") is never taken for the note asked.
-            conditional = {n.id for n in self.conditions(route)}
-            led, rest = self.note_first(lines, [n for n in notes if n.id not in conditional])
-            if len(led) > len(lines):
-                lines, notes, conditions, self.held_back = led[:1], rest, [], True
         return self.finish(Reply("utter_answer_severity", {
             "subject": self.subject(route), "lines": self.body(lines), "notes": self.notes(notes, kept=conditions),
             "source": self.sources(s for x in part.rows for s in x.sources), "schemes": [s.id for s in part.rows]}))
