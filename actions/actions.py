@@ -384,6 +384,9 @@ def answer(dispatcher: CollectingDispatcher, state: State, slots: Mapping[str, A
         hours = reply.variables.get("hours") if topic == "hours" else None
         if hours and set(hours) <= set(said):
             return                            # "the billing line - open on Saturdays?": the number's answer said them
+        used = reply.variables.get("notes_used")
+        if used and set(used) <= set(said):
+            return                            # "highest sev for billing?" after who may open: its note was said
         if topic == "portal" and asks_for_email(state.text):
             # "support email?": the documents list none, which is the answer; where a request starts follows
             send(dispatcher, Reply("utter_no_email_address", {"subject": r.subject(route)}))
@@ -421,6 +424,11 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     order = asked_parts(text)                 # answer in the order asked: "the number, and is it open?"
     topics = sorted([state.topic] + extras,
                     key=lambda t: order.index(t) if t in order else -1 if t == state.topic else len(order))
+    if "hours" in topics and "phone" in topics:
+        # "when can I call, and on which number?": the number's answer says when it is open, so it comes first
+        # and the hours answer follows only with what that one did not say
+        topics.remove("phone")
+        topics.insert(topics.index("hours"), "phone")
     dim, values = values_named_twice(message.get("entities") or [], text) if state.topic else (None, [])
     states = [state.with_values(**{dim: v}) for v in values] if dim else [state]
     if any(to_ask(state.topic, s.route, s.dims) for s in states):

@@ -410,6 +410,18 @@ class Renderer:
                 return [r for r in ordered if rank(r)[0] == first]
         return ordered
 
+    def not_held(self, rows: Sequence[T]) -> List[T]:
+        """The rows of a list that are not of a cloud `best_first` named only (see `_clouds_held`)."""
+        held = set(self._clouds_held)
+        return [r for r in rows if not (held and set(_fact(r).applies.get("cloud") or ()) <= held
+                                        and _fact(r).applies.get("cloud"))]
+
+    def of_named_cloud(self, route: Route, note: Note) -> bool:
+        """Whether a note holds for the cloud the question names, or for worldwide when it names none
+        ("Microsoft 365" unqualified is the worldwide service)."""
+        clouds = note.applies.get("cloud")
+        return not clouds or (route.query.cloud or next(iter(self.facts.vocab[DIM_KIND["cloud"]]))) in clouds
+
     def note_first(self, lines: List[str], notes: Sequence[Note]) -> Tuple[List[str], List[Note]]:
         """A short answer whose question asks clearly for one of its notes ("is calling that +49 number free?", "the
         other number, not the 0800 one?") says that note first, as its first row: the note is the answer, the
@@ -534,14 +546,17 @@ class Renderer:
                                     for v in sorted(h.hours.applies.get("support_type") or ()))
                 lines.append(self.t("hours_of_line", support=support, text=self.with_status(
                     h.hours.text.get(self.lang), self.status(h.status, self.business_regions()))))
-        said = {row.note for row in part.rows if isinstance(row, NoPhone)}          # already a line of its own
-        notes = [n for n in self.row_notes(route, part.rows) if "phone" in n.topics and n.id not in said]
-        # another number, and what a call costs, are part of which number to call: never held back
-        alternatives = [r.alternative_note for r in part.rows if isinstance(r, Phone) and r.alternative_note] + \
+        said = {row.note for row in rows if isinstance(row, NoPhone)}               # already a line of its own
+        notes = [n for n in self.row_notes(route, rows) if "phone" in n.topics and n.id not in said]
+        # another number, and what a call costs, are part of which number to call: never held back; but for
+        # a question that names no cloud, those of another cloud than worldwide come on request
+        alternatives = [r.alternative_note for r in rows if isinstance(r, Phone) and r.alternative_note] + \
             [n.id for n in notes if "charges" in n.topics]
+        if route.query.cloud is None:
+            alternatives = [n for n in alternatives if self.of_named_cloud(route, self.facts.notes[n])]
         # a number whose sources differ is said with the other number's note, which shows both sides: why the
         # answer gives this one comes on request
-        conflicts = self.conflicts_of(route, [r for r in part.rows if not (
+        conflicts = self.conflicts_of(route, [r for r in rows if not (
             isinstance(r, Phone) and r.alternative_note and not self.detail)])
         self.held_back = self.held_back or len(conflicts) < len(self.conflicts_of(route, part.rows))
         led, notes = self.note_first(lines, notes)
@@ -653,13 +668,14 @@ class Renderer:
                 due = self.t("due_unknown").strip()
             lines.append(self.t("row", label=self.head(head),
                                 text=self.with_status(text, due)))
-        notes = [n for n in self.row_notes(route, part.rows) if "response" in n.topics or "severity" in n.topics]
-        notes += list(route.notes_for("response"))
+        said = self.not_held(part.rows)                 # every row of the clouds the list says
+        notes = [n for n in self.row_notes(route, said) if "response" in n.topics or "severity" in n.topics]
+        notes += [n for n in route.notes_for("response") if not self._clouds_held or self.of_named_cloud(route, n)]
         return self.finish(Reply("utter_answer_response", {
             "subject": self.subject(route), "lines": self.body(lines),
-            "notes": self.notes(notes, self.conflicts_of(route, part.rows)),
-            "source": self.sources(s for a in part.rows for s in a.response.sources),
-            "responses": [a.response.id for a in part.rows]}))
+            "notes": self.notes(notes, self.conflicts_of(route, said)),
+            "source": self.sources(s for a in said for s in a.response.sources),
+            "responses": [a.response.id for a in said]}))
 
     def severity(self, route: Route) -> Reply:
         part = route.severity
@@ -795,8 +811,7 @@ class Renderer:
             if route.query.cloud is None:
                 # a question that names no cloud: a further note of one cloud that is not the worldwide service
                 # ("21Vianet assigns the severity") comes on request
-                short = short[:1] + [n for n in short[1:]
-                                     if not (n.applies.get("cloud") and "worldwide" not in n.applies.get("cloud"))]
+                short = short[:1] + [n for n in short[1:] if self.of_named_cloud(route, n)]
             self.held_back, notes = self.held_back or len(short) < len(notes), short
         for n in notes:
             lines.append(self.t("row", label="", text=self.note_text(n)))

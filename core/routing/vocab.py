@@ -319,7 +319,10 @@ _GENERIC_WORDS = {"service", "services", "support", "business", "customer", "cen
                   "global", "globally", "international", "commercial", "public", "cloud", "worldwide",
                   "america", "states", "united", "kingdom", "britain", "england", "scotland", "wales",
                   "mainland", "operated", "operations", "finance", "marketing", "platform", "automation",
-                  "project", "apps", "driven", "model", "mixed", "chain", "supply", "field", "sales", "level"}
+                  "project", "apps", "driven", "model", "mixed", "chain", "supply", "field", "sales", "level",
+                  # ordinary words a typo fix must not reach ("quoted" is no typo of "quotes")
+                  "quotes", "quotation", "enquiry", "inquiry", "representative",
+                  "purchasing", "invoicing"}
 
 
 def one_edit(a: str, b: str) -> bool:

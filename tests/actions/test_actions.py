@@ -621,3 +621,27 @@ def test_a_note_one_answer_gave_is_not_repeated_by_the_next(text, lang):
     said = [condition.text.get(lang), (condition.short or condition.text).get(lang)]
     replies = " ".join(str(m.get("lines", "")) + str(m.get("notes", "")) for m in msgs)
     assert sum(replies.count(s) for s in set(said)) == 1
+
+
+def test_a_part_whose_answer_an_earlier_answer_of_the_turn_gave_is_not_said_again():
+    """"Highest severity I can set for billing at 21Vianet?" read as who does what: its first note states the
+    highest level for billing, so the severity answer (the same note) is not said a second time."""
+    text = "highest severity I can set for a billing issue on 21Vianet Office 365?"
+    msgs, _ = answer(tracker(text, "ask_responsibilities", [("product", "o365"), ("cloud", "21v"),
+                                                            ("support_type", "billing")],
+                             topic="responsibilities", product="m365", cloud="china_21v", support_type="billing"))
+    used = [n for m in msgs for n in (m.get("notes_used") or [])]
+    assert "o365_21v_sev_a_conditions" in used and len(used) == len(set(used))
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("when can we ring the UK support line for Microsoft 365, and which number is it?", "en"),
+    ("英国的 Microsoft 365 支持电话几点能打，号码是多少？", "zh"),
+])
+def test_when_to_call_and_the_number_are_answered_by_the_number_with_its_hours(text, lang):
+    msgs, _ = answer(tracker(text, "ask_hours", [("product", "m365"), ("country", "uk")], topic="hours",
+                             product="m365", country="uk", language=lang))
+    assert msgs[0]["response"] == "utter_answer_phone" and msgs[0]["numbers"] == ["0800 032 6417"]
+    assert msgs[0]["hours"]                                       # the number with when it is open
+    # the hours answer follows only for the hours the number's answer did not give
+    assert all(m["response"] == "utter_answer_hours" and set(m["hours"]) - set(msgs[0]["hours"]) for m in msgs[1:])

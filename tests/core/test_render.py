@@ -296,6 +296,20 @@ def test_a_long_list_for_no_named_cloud_names_the_other_clouds_and_gives_their_r
     assert fact is None or (fact not in said and fact in all_rows)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_notes_of_a_cloud_a_short_list_only_names_stay_with_its_rows(lang):
+    # Microsoft 365 in France, no cloud named: the Office 365 Germany line's charges note comes on request;
+    # Sev A for Dynamics 365, no cloud named: the 21Vianet rows and their notes too
+    phone = r(lang).phone(route(product="m365", country="fr", now=NOW))
+    assert FACTS_NOTES["germany_international_charges"].text.get(lang) not in phone.variables["notes"]
+    assert phone.more
+    response = r(lang).response(route(product="d365", severity="a", now=NOW))
+    said = [FACTS_NOTES[n] for n in FACTS_NOTES if FACTS_NOTES[n].text.get(lang) in response.variables["notes"]]
+    assert all(not n.applies.get("cloud") or "worldwide" in n.applies.get("cloud") for n in said)
+    full = r(lang, detail=True).response(route(product="d365", severity="a", now=NOW))
+    assert len(full.variables["responses"]) > len(response.variables["responses"])
+
+
 def test_a_list_for_a_named_cloud_is_not_reordered():
     q = route(product="F&O", cloud="21v", now=NOW)
     assert r("en").hours(q).variables["hours"] == [a.hours.id for a in q.hours.rows]

@@ -158,6 +158,8 @@ def test_asking_for_a_support_email_address_is_told_from_a_problem_with_mail(tex
     ("do they pick up support calls on a Sunday?", ["hours"]),
     ("will they pick up our billing calls at night?", ["hours"]),
     ("how soon does someone pick up a Sev B ticket?", ["response"]),
+    # an e-mail address for the support, however the support is named
+    ("what's the email address of the Dynamics 365 21Vianet support team?", ["portal"]),
     ("we paid online for Premier - where do I file?", ["portal"]),
     ("where can we raise an M365 ticket online?", ["portal"]),
     ("在线提交工单", ["portal"]),

@@ -82,6 +82,9 @@ def test_terms_read_both_languages_and_traditional_characters():
     ("世纪互联 O365 内网出问题了，技术支持管吗", "o365_21v_network_boundary"),
     ("D365 支持计划到期以后呢", "d365_plan_renewal"),
     ("will calling the German line cost us anything?", "germany_international_charges"),
+    ("打德国那条线要付电话费吗", "germany_international_charges"),
+    ("is there a backup number besides the 0800 one for Germany?", "germany_local_charges"),
+    ("我不是租户管理员，Office 365 的问题怎么办", "m365_admin_only"),
 ])
 def test_a_synonym_of_the_pages_word_ranks_its_note_first(text, note):
     assert INDEX.search(text)[0].note.id == note, [(h.note.id, round(h.score, 1)) for h in INDEX.search(text)[:3]]
