@@ -251,6 +251,15 @@ class ValidateRouteForm(FormValidationAction):
             # "I'm not an admin - can I still use the support line?": who may use it comes before any number
             topic, state, ask = cued, state_of(tracker, cued), []
             events.append(SlotSet("topic", cued))
+        if ask and topic in ROUTE_PART and not asked and state.dims.get("product"):
+            # "is O365 phone support reachable at 3am?": the hours can be answered now; the number, which needs
+            # the country, is asked for after them (answer_every_question's waiting parts). Without a product,
+            # the other part's answer would be one for every product: the product is asked first.
+            ready = [p for p in also_asked(state.text, topic) if p in ROUTE_PART and not to_ask(p, state.route,
+                                                                                                state.dims)]
+            if ready:
+                topic, state, ask = ready[0], state_of(tracker, ready[0]), []
+                events.append(SlotSet("topic", topic))
         if attempts >= MAX_CLARIFY:
             logger.info("giving up clarifying %s after %d attempts", asked, attempts)
             ask = []
@@ -422,8 +431,11 @@ def answer_every_question(dispatcher: CollectingDispatcher, state: State, slots:
     if state.topic in NOTE_TOPICS and NOTE_TOPICS[state.topic].lead in extras:
         extras.remove(NOTE_TOPICS[state.topic].lead)    # "how do I file it, on which site?": said as its lead
     order = asked_parts(text)                 # answer in the order asked: "the number, and is it open?"
+    # answer in the order asked; who may use it before any part ("not an admin - the number?", "what kind of
+    # customer may open a Sev A?")
     topics = sorted([state.topic] + extras,
-                    key=lambda t: order.index(t) if t in order else -1 if t == state.topic else len(order))
+                    key=lambda t: -2 if t == cued else order.index(t) if t in order else
+                    -1 if t == state.topic else len(order))
     if "hours" in topics and "phone" in topics:
         # "when can I call, and on which number?": the number's answer says when it is open, so it comes first
         # and the hours answer follows only with what that one did not say

@@ -162,8 +162,9 @@ def also_asked(text: Optional[str], topic: Optional[str]) -> List[str]:
         # which the support hours of Severity A, round the clock, would contradict); "business hours in Japan,
         # and is Japanese support 24/7?" asks the hours in a question of their own
         parts = [name for name in parts if name != "hours"]
-    if topic != "portal" and "portal" not in parts and asks_for_help(text):
-        parts.append("portal")                      # "down in prod: fastest way to get help, and how soon?"
+    if topic not in ("portal", "who_can_open") and "portal" not in parts and asks_for_help(text):
+        # "down in prod: fastest way to get help, and how soon?"; who may open one says where a non-admin goes
+        parts.append("portal")
     return parts
 
 

@@ -25,7 +25,7 @@ ZH_SHARE = 0.4
 
 # Language names users say when asking to switch (or asking which languages are supported).
 LANGUAGE_NAMES = {
-    "en": ["English", "英文", "英语", "英語"],
+    "en": ["English", "英语", "英文", "英語"],
     "zh": ["Chinese", "Mandarin", "Simplified Chinese", "中文", "汉语", "漢語", "简体中文", "普通话", "国语", "华语"],
     "ja": ["Japanese", "日语", "日文"],
     "de": ["German", "德语", "德文"],

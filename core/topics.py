@@ -92,7 +92,10 @@ PART_CUES: Dict[str, str] = {
              r"|\b(call|ring|phone|reach)\b.{0,20}\b(now|tonight|today)\b"
              r"|\b(too late|how early|how late|this late|in the morning)\b"
              r"|现在.{0,8}(能|可以|有人|开)|这会儿|这么晚|这个点|开着|还能打"
-             r"|\b(overnight|at night|nights)\b|夜里|夜间|通宵|半夜"
+             r"|\b(overnight|at night|nights)\b|夜里|夜间|通宵|半夜|凌晨"
+             # a clock time to reach them at ("reachable at 3am?"), not when something happened
+             r"|\b(reachable|available|open|staffed|there|anyone|someone|somebody|answer\w*|call|ring|phone"
+             r"|reach|contact)\b[^.?!\n]{0,40}\bat\s+\d{1,2}(:\d{2})?\s*(am|pm|a\.m\.|p\.m\.|o'?clock)(?![a-z])"
              r"|\btime\s*zones?\b|时区"
              r"|\b24\s*(hours|hrs|h)\b|24\s*小时|全天候|几点|几时|什么时候(能|可以|有人|开|上班)|营业|上班|下班|周末|周六|周日|星期[六日天]|节假日|开放|(?<![应长响])时间",
     # a site the user's problem is about ("SharePoint 网站挂了") is not a question about the portal
@@ -132,7 +135,10 @@ NOTE_CUES: Dict[str, str] = {
                     # "can anyone open a Sev A?", "谁都能开 A 级吗"
                     r"|\b(can|could|may)\s+(anyone|anybody|everyone|any\s+(user|customer|admin|tenant))\s+"
                     r"(open|file|raise|submit|log|use)\b|(谁都|任何人都?|所有(客户|用户|人)都?)(能|可以)(开|提|用)"
-                    r"|谁(能|可以|有资格|有权).{0,3}(开|提|用).{0,4}(a\s*级|sev\s*a|严重级别\s*a)",
+                    r"|谁(能|可以|有资格|有权).{0,3}(开|提|用).{0,4}(a\s*级|sev\s*a|严重级别\s*a)"
+                    # "what kind of customer may open a Sev A?", "什么样的客户才能开 A 级"
+                    r"|\bwhat\s+(kind|sort|type)\s+of\s+(customers?|users?|tenants?|admins?)\s+(can|could|may|is|are)\b"
+                    r"|(什么样|哪种|哪类|哪些)的?(客户|用户|租户|人).{0,3}(才)?(能|可以|有资格)(开|提|用)",
     # putting a Premier contract to use where requests are filed ("how do I link our Premier contract in PPAC?")
     "plans": r"\b(link|hook|connect|associat|attach|add|register|enter|apply|use)\w*\b.{0,40}\b(premier|unified)\b"
              r".{0,20}\b(contract|agreement)s?\b"

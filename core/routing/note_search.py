@@ -43,6 +43,8 @@ _FUNCTION_ZH = frozenset("的了们吗呢吧啊呀嘛哦我你他她它这那么
 # Chinese is read as pairs within the stretches between stop words and function characters.
 _ZH_BREAK = re.compile("|".join(sorted(_STOP_ZH, key=len, reverse=True)) + "|[" + "".join(sorted(_FUNCTION_ZH)) + "]")
 _K1, _B = 1.2, 0.75
+_KIND_NOUN = re.compile(r"\s*(?:support\s+)?(?:plans?|contracts?|subscriptions?)\b|\s*(?:支持)?(?:计划|合同|套餐)",
+                        re.IGNORECASE)
 # the dimensions the route restricts notes by; a plan or severity word is what a note is about
 PLACE_DIMS = ("product", "cloud", "country")
 # ... unless the question only names the level or plan its answer is about ("Sev A response time?"): then
@@ -180,7 +182,9 @@ class NoteIndex:
             return ()
         for m in sorted(self._vocab.find(text, fuzzy=False), key=lambda m: -m.start):
             if m.dim in without:
-                text = text[:m.start] + " " + text[m.end:]
+                # the noun that names a value's kind goes with it ("the Unified Performance plan")
+                kind = _KIND_NOUN.match(text, m.end) if m.dim == "plan" else None
+                text = text[:m.start] + " " + text[kind.end() if kind else m.end:]
         return tuple(dict.fromkeys(terms(text)))
 
     def weight(self, term: str) -> float:

@@ -645,3 +645,25 @@ def test_when_to_call_and_the_number_are_answered_by_the_number_with_its_hours(t
     assert msgs[0]["hours"]                                       # the number with when it is open
     # the hours answer follows only for the hours the number's answer did not give
     assert all(m["response"] == "utter_answer_hours" and set(m["hours"]) - set(msgs[0]["hours"]) for m in msgs[1:])
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("can I get Microsoft 365 technical support on the phone at 2 in the morning?", "en"),
+    ("Microsoft 365 技术支持电话半夜两点有人接吗", "zh"),
+])
+def test_a_part_answerable_now_is_answered_before_the_value_another_part_needs_is_asked(text, lang):
+    msgs, events = run(ValidateRouteForm(), tracker(text, "ask_phone", [("product", "m365"),
+                                                                        ("support_type", "technical")],
+                                                    topic="phone", product="m365", support_type="technical",
+                                                    language=lang))
+    assert [m["response"] for m in msgs] == ["utter_answer_hours"]
+    topics = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "topic"]
+    assert slot(events, "requested_slot") == "country" and topics[-1] == "phone"      # the number waits
+
+
+def test_without_a_product_the_product_is_asked_before_any_part_is_answered():
+    """Answering the hours for every product at once would be a long list; the product comes first."""
+    msgs, events = run(ValidateRouteForm(), tracker("where do we open a 21Vianet request, and what severity is a "
+                                                    "how-to question?", "ask_portal", [("cloud", "21v")],
+                                                    topic="portal", cloud="china_21v"))
+    assert [m["response"] for m in msgs] == [] and slot(events, "requested_slot") == "product"

@@ -89,6 +89,8 @@ def test_query_of_skips_empty_values():
     ("F&O on 21Vianet is down. Fastest way to get help, and how soon will someone respond?", "response", ["portal"]),
     ("服务运行状况里没列出来，怎么找支持？", "outage", ["portal"]),
     ("where do I file it? what should we do?", "portal", []),
+    # ... but not beside who may open one: its answer says where a non-admin gets help
+    ("not a global admin here - how do I get help with Office 365?", "who_can_open", []),
 ])
 def test_a_second_question_in_one_message_is_found(text, topic, others):
     assert also_asked(text, topic) == others

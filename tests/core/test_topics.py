@@ -158,6 +158,9 @@ def test_asking_for_a_support_email_address_is_told_from_a_problem_with_mail(tex
     ("do they pick up support calls on a Sunday?", ["hours"]),
     ("will they pick up our billing calls at night?", ["hours"]),
     ("how soon does someone pick up a Sev B ticket?", ["response"]),
+    # a clock time to reach them at asks when; one when something happened does not
+    ("is anyone answering the Microsoft 365 line at 4 am?", ["hours"]),
+    ("our mail died at 3am - what severity is that?", ["severity"]),
     # an e-mail address for the support, however the support is named
     ("what's the email address of the Dynamics 365 21Vianet support team?", ["portal"]),
     ("we paid online for Premier - where do I file?", ["portal"]),
@@ -187,6 +190,9 @@ def test_where_a_request_is_filed_asked_in_the_passive(text, asks):
 @pytest.mark.parametrize("text, cued", [
     ("could any customer file a Severity A request at 21Vianet?", "who_can_open"),
     ("世纪互联 O365 谁都能开 A 级吗", "who_can_open"),
+    ("哪种客户可以开严重级别 A 的工单", "who_can_open"),
+    ("what sort of customers may file a critical case?", "who_can_open"),
+    ("what kind of problem counts as Sev A?", None),
     ("can anyone tell me the number", None),
     # where a Premier contract's identifiers go asks about the plan
     ("where in PPAC does our Premier access ID go?", "plans"),

@@ -98,3 +98,14 @@ def test_working_on_a_request_continuously_is_found_in_other_words(text):
     """"the engineer keeps going" is the page's "a support representative works continuously"."""
     notes = [FACTS.notes[i] for i in ("d365_21v_critical_continuous", "d365_21v_clock", "d365_21v_customer_duties")]
     assert INDEX.search(text, notes)[0].note.id == "d365_21v_critical_continuous"
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("Unified Performance plan, critical D365 issue - response time?", "plan"),
+    ("our ProDirect support plan: refund if we cancel?", "plan"),
+])
+def test_the_noun_of_a_named_plan_goes_with_the_plan_s_name(text, gone):
+    """"the Unified Performance plan" names a plan; "plan" then asks for no note about plans."""
+    without = ("product", "cloud", "country", "severity", "plan")
+    assert gone not in INDEX.query_terms(text, without)
+    assert gone in INDEX.query_terms("how do we change our support plan?", without)
