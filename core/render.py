@@ -274,8 +274,16 @@ class Renderer:
                    {t for lang in ("en", "zh") for t in terms(note.short.get(lang))}
         return bool(asked & left_out)
 
-    def status(self, s: LineStatus, business_regions: str = "") -> str:
+    def status(self, s: LineStatus, business_regions: str = "", text: str = "") -> str:
+        """A line's status now; `text`, the hours it is said with: a zone they name ("CST") is not named again
+        in a short answer."""
         est = self.t("estimated") if s.estimated else ""
+        if text and not self.detail:
+            names = dict(item.split("=", 1) for item in self.t("tz_names").split(";"))
+            for item in self.t("tz_named_by").split(";"):
+                key, markers = item.split("=", 1)
+                if any(m in text for m in markers.split(",")):
+                    self._caveats_said.add(names[key])
         if s.reason == "always":
             # a line open round the clock says so in its hours: a short answer adds nothing
             return self.t("open_always") if self.detail else ""
@@ -545,7 +553,8 @@ class Renderer:
                 support = self.join(self.name("support_type", v)
                                     for v in sorted(h.hours.applies.get("support_type") or ()))
                 lines.append(self.t("hours_of_line", support=support, text=self.with_status(
-                    h.hours.text.get(self.lang), self.status(h.status, self.business_regions()))))
+                    h.hours.text.get(self.lang), self.status(h.status, self.business_regions(),
+                                                             h.hours.text.get(self.lang)))))
         said = {row.note for row in rows if isinstance(row, NoPhone)}               # already a line of its own
         notes = [n for n in self.row_notes(route, rows) if "phone" in n.topics and n.id not in said]
         # another number, and what a call costs, are part of which number to call: never held back; but for
@@ -559,9 +568,9 @@ class Renderer:
         conflicts = self.conflicts_of(route, [r for r in rows if not (
             isinstance(r, Phone) and r.alternative_note and not self.detail)])
         self.held_back = self.held_back or len(conflicts) < len(self.conflicts_of(route, part.rows))
-        led, notes = self.note_first(lines, notes)
+        led, rest = self.note_first(lines, notes)
         if len(led) > len(lines):         # the note asked for leads: the other notes come on request
-            lines, alternatives = led, []
+            lines, alternatives, notes, self.held_back = led, [], [], self.held_back or bool(rest)
         variables = {"subject": self.subject(route), "lines": self.body(lines),
                      "notes": self.notes(notes, conflicts, kept=alternatives),
                      "numbers": numbers, "hours": sorted(said_hours),
@@ -587,7 +596,7 @@ class Renderer:
             # they share their business hours (narrowed, every row has them): those are the answer (which levels
             # and plans use them: on request)
             a, self.held_back = rows[0], True
-            status = self.status(a.status, self.business_regions())
+            status = self.status(a.status, self.business_regions(), a.business_hours.text.get(self.lang))
             lines.append(self.t("row", label=self.head(self.t("local_business_hours")),
                                 text=self.with_status(a.business_hours.text.get(self.lang), status)))
         for a in rows if not lines else ():
@@ -595,7 +604,7 @@ class Renderer:
             text = a.hours.text.get(self.lang)
             if a.business_hours is not None:
                 text = self.t("then_business_hours", text=text, business=a.business_hours.text.get(self.lang))
-            status = self.status(a.status, self.business_regions())
+            status = self.status(a.status, self.business_regions(), text)
             lines.append(self.t("row", label=self.head(label),
                                 text=self.with_status(text, status)))
         notes = [n for n in self.row_notes(route, rows)] + list(route.notes_for("24x7"))[:1]

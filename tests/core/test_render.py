@@ -49,13 +49,16 @@ def test_phone_answer_carries_the_number_and_a_source(lang):
 
 
 def test_open_now_and_closing_time_in_the_lines_timezone():
-    lines = r("en").hours(route(product="F&O", cloud="21v", support_type="technical", now=NOW)).variables["lines"]
-    assert "open now, until today 24:00 (Beijing time)" in lines
+    q = route(product="F&O", cloud="21v", support_type="technical", now=NOW)
+    assert "open now, until today 24:00 (Beijing time)" in r("en", detail=True).hours(q).variables["lines"]
+    # a short answer whose hours name the zone ("China Standard Time (CST)") does not name it again
+    short = r("en").hours(q).variables["lines"]
+    assert "open now, until today 24:00" in short and "Beijing time" not in short
 
 
 def test_holiday_closure_is_explained():
     oct1 = datetime(2026, 10, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    rr = Renderer(default_router().facts, "en", oct1)
+    rr = Renderer(default_router().facts, "en", oct1, detail=True)
     lines = rr.hours(route(product="F&O", cloud="21v", support_type="billing", now=oct1)).variables["lines"]
     assert "closed today (National Day), opens Thu 8 Oct 09:00 (Beijing time)" in lines
 
@@ -367,6 +370,8 @@ def test_a_note_the_question_asks_for_leads_a_phone_answer(question, dims, first
         assert any(p.number in head for p in q.phone.rows if hasattr(p, "number"))
     else:
         assert renderer.note_text(FACTS_NOTES[first]) in head
+        short = Renderer(default_router().facts, "en", NOW, question=question).phone(q)
+        assert "Note:" not in short.variables["notes"] and short.more          # the other notes on request
         detail = Renderer(default_router().facts, "en", NOW, detail=True, question=question).phone(q)
         assert renderer.note_text(FACTS_NOTES[first]) not in detail.variables["lines"]
 
@@ -778,11 +783,16 @@ def test_a_family_row_labelled_by_its_cloud_does_not_list_every_product(lang):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_short_answer_names_a_time_zone_at_its_first_time_only(lang):
-    q = route(product="d365_fo", cloud="21v", now=NOW)                    # two rows, both on Beijing time
-    zone = r(lang)._tz_name("Asia/Shanghai")
+    q = route(product="m365", cloud="germany", now=NOW)     # two rows on Berlin time, one of which names it
+    zone = r(lang)._tz_name("Europe/Berlin")
     said = f"（{zone}）" if lang == "zh" else f"({zone})"
-    assert r(lang).hours(q).variables["lines"].count(said) == 1
-    assert r(lang, detail=True).hours(q).variables["lines"].count(said) == 2
+    full = r(lang, detail=True).hours(q).variables["lines"]
+    assert r(lang).hours(q).variables["lines"].count(said) < full.count(said)
+    # rows whose own hours name the zone ("China Standard Time (CST)"): the short answer names it no more
+    fo = route(product="d365_fo", cloud="21v", now=NOW)
+    beijing = f"（{r(lang)._tz_name('Asia/Shanghai')}）" if lang == "zh" else f"({r(lang)._tz_name('Asia/Shanghai')})"
+    assert r(lang).hours(fo).variables["lines"].count(beijing) == 0
+    assert r(lang, detail=True).hours(fo).variables["lines"].count(beijing) == 2
 
 
 @pytest.mark.parametrize("cloud, kept", [(None, False), ("21v", True)])
