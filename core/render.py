@@ -394,7 +394,9 @@ class Renderer:
         the others are named variants of it, so even "worldwide lists no number" comes before another cloud's
         number. Within one cloud, a row that states the fact before one saying the sources list none, then
         the row for more of the products asked (a family's common portal before the one member that goes
-        through partners). No row is dropped."""
+        through partners). A short list of more than LISTED_ROWS_ANY_CLOUD rows for no cloud named keeps the
+        worldwide rows and names the other clouds (`_clouds_held`, said by `body`); an answer in full keeps
+        every row."""
         rows = list(rows)
         by_cloud = route.query.cloud is None and "cloud" in route.part(part).labels
         order = list(self.facts.vocab[DIM_KIND["cloud"]])
@@ -421,8 +423,11 @@ class Renderer:
     def not_held(self, rows: Sequence[T]) -> List[T]:
         """The rows of a list that are not of a cloud `best_first` named only (see `_clouds_held`)."""
         held = set(self._clouds_held)
-        return [r for r in rows if not (held and set(_fact(r).applies.get("cloud") or ()) <= held
-                                        and _fact(r).applies.get("cloud"))]
+
+        def of_held_cloud(row) -> bool:
+            clouds = _fact(row).applies.get("cloud")
+            return bool(held and clouds and set(clouds) <= held)
+        return [r for r in rows if not of_held_cloud(r)]
 
     def of_named_cloud(self, route: Route, note: Note) -> bool:
         """Whether a note holds for the cloud the question names, or for worldwide when it names none
