@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from core.language import language_mentions
 from core.routing import Query, Route, default_router
-from core.routing.model import DIMS, Hours, Note, Phone, Portal, ResponseTime
+from core.routing.model import DIM_KIND, DIMS, Hours, Note, Phone, Portal, ResponseTime
 from core.routing.note_search import Hit, note_index, strong
 from core.routing.router import row_fact
 from core.routing.vocab import normalize
@@ -212,12 +212,18 @@ def asks_languages_apart(text: Optional[str], entities: Iterable[Mapping[str, An
 
 
 def _plain_values(entities: Iterable[Mapping[str, Any]]) -> Dict[str, List[str]]:
-    """The values each routing dimension is named with, in order, without those the user rules out."""
+    """The values each routing dimension is named with, in order, without those the user rules out, and
+    without a group named beside one of its members ("统一支持 Unified Performance" names one plan)."""
     named: Dict[str, List[str]] = {}
     for e in entities:
         dim, value = e.get("entity"), e.get("value")
         if dim in DIMS and value and not e.get("role") and value not in named.setdefault(dim, []):
             named[dim].append(value)
+    vocab = default_router().facts.vocab
+    for dim, values in named.items():
+        terms = vocab.get(DIM_KIND[dim], {})
+        named[dim] = [v for v in values if not (v in terms and terms[v].is_group and
+                                                set(terms[v].members) & set(values))]
     return named
 
 

@@ -713,6 +713,11 @@ class Renderer:
                       if not (route.query.plan and lv.plans and route.query.plan not in lv.plans)]
             if not route.query.plan:                         # a plan's own level ("Standard"): on request
                 levels = self.narrowed(levels, lambda lv: not lv.plans)
+            def example_terms(lv) -> int:
+                return len(asked_terms & set(terms(" ".join(e for v in lv.examples.values() for e in v))))
+            if not self.detail:
+                # "a user can't delete a contact: which level?": the level whose examples the words match leads
+                levels = sorted(levels, key=lambda lv: -example_terms(lv) if example_terms(lv) >= 2 else 0)
             for lv in levels:
                 definition = lv.definition.get(self.lang)
                 if len(levels) > 1 and not self.detail:     # a list of levels: what each is, in its first sentence
@@ -720,8 +725,7 @@ class Renderer:
                     self.held_back = self.held_back or first != definition
                     definition = first
                 ex = [e.rstrip("。.") for e in lv.examples.get(self.lang, ())]
-                if ex and not wants_examples and \
-                        len(asked_terms & set(terms(" ".join(e for v in lv.examples.values() for e in v)))) < 2:
+                if ex and not wants_examples and example_terms(lv) < 2:
                     ex, self.held_back = [], True
                 examples = self.t("examples", examples=self.t("example_sep").join(ex)) if ex else ""
                 lines.append(self.t("level", label=lv.label.get(self.lang), definition=definition, examples=examples))

@@ -119,6 +119,10 @@ def test_values_named_in_a_statement_are_not_asked(text, expected):
     ([("country", "au"), ("country", "uk", "negated")], (None, [])),          # "Australia, not the UK"
     ([("product", "m365"), ("language", "en"), ("language", "zh")], (None, [])),  # not a routing dimension
     ([], (None, [])),
+    # a group beside one of its members names the member ("统一支持 Unified Performance")
+    ([("plan", "unified"), ("plan", "unified_performance")], (None, [])),
+    ([("product", "d365"), ("product", "d365_fo"), ("product", "d365_ce")], ("product", ["d365_fo", "d365_ce"])),
+    ([("plan", "unified_core"), ("plan", "unified_performance")], ("plan", ["unified_core", "unified_performance"])),
 ])
 def test_values_named_twice(entities, expected):
     from core.dialogue import values_named_twice

@@ -351,7 +351,8 @@ def test_a_severity_question_with_a_problem_gets_the_levels_not_a_note(lang, que
     """A problem's words match a note's loosely (Chinese character pairs): the levels lead, never a note."""
     q = route(product="o365", cloud="21v", now=NOW)
     lines = Renderer(default_router().facts, lang, NOW, question=question).severity(q).variables["lines"]
-    assert lines.count("\n•") >= 2 and q.severity.rows[0].levels[0].label.get(lang) in lines.split("\n")[0]
+    labels = [lv.label.get(lang) for lv in q.severity.rows[0].levels]
+    assert lines.count("\n•") >= 2 and any(lines.split("\n")[0].lstrip().startswith(x) for x in labels)
 
 
 @pytest.mark.parametrize("question, dims, first", [
@@ -805,3 +806,16 @@ def test_a_question_naming_no_cloud_keeps_another_clouds_further_note_for_later(
     reply = Renderer(default_router().facts, "en", NOW, question=question).from_notes(
         q, "outage", t.response, t.note_topics, notes, t.lead)
     assert ("o365_21v_sev_assigned" in reply.variables["notes_used"]) is kept
+
+
+@pytest.mark.parametrize("lang, question, first", [
+    ("zh", "有个用户在 Exchange Online 里删不掉联系人信息，世纪互联，算哪个严重级别？", "c"),
+    ("en", "a user can't delete contact information in Exchange Online (21Vianet) - which severity?", "c"),
+    ("en", "what are the severity levels at 21Vianet?", "a"),                   # no example named: in order
+])
+def test_the_level_whose_examples_the_question_names_leads_the_list(lang, question, first):
+    q = route(product="o365", cloud="21v", now=NOW)
+    lines = Renderer(default_router().facts, lang, NOW, question=question).severity(q).variables["lines"]
+    scheme = q.severity.rows[0]
+    assert lines.split("\n")[0].lstrip().startswith(scheme.level(first).label.get(lang))
+    assert lines.count("\n•") == len(scheme.levels_for(None)) - 1               # every level still listed
