@@ -183,6 +183,10 @@ class Renderer:
         return "\n" + "\n".join(lines)
 
     # ------------------------------------------------------------------------------------ templates
+    def pairs(self, fragment: str) -> Dict[str, str]:
+        """A fragment written as "key=value;key=value" (the zones' names), as a mapping."""
+        return dict(item.split("=", 1) for item in self.t(fragment).split(";"))
+
     def t(self, fragment: str, **variables: Any) -> str:
         return self._render(self.fragments[fragment], **variables)
 
@@ -227,7 +231,7 @@ class Renderer:
     def _tz_name(self, key: str) -> str:
         """The wording's own name for the zones the documents use, "UTC" for UTC, else CLDR's name of the
         zone's place in the reply's language ("Austria Time", "加拿大（多伦多）时间"), never "Etc/UTC"."""
-        names = dict(item.split("=", 1) for item in self.t("tz_names").split(";"))
+        names = self.pairs("tz_names")
         if key in names:
             return names[key]
         if key.upper() in _UTC_KEYS:
@@ -279,9 +283,8 @@ class Renderer:
         in a short answer."""
         est = self.t("estimated") if s.estimated else ""
         if text and not self.detail:
-            names = dict(item.split("=", 1) for item in self.t("tz_names").split(";"))
-            for item in self.t("tz_named_by").split(";"):
-                key, markers = item.split("=", 1)
+            names = self.pairs("tz_names")
+            for key, markers in self.pairs("tz_named_by").items():
                 if any(m in text for m in markers.split(",")):
                     self._caveats_said.add(names[key])
         if s.reason == "always":
@@ -682,14 +685,14 @@ class Renderer:
                 due = self.t("due_unknown").strip()
             lines.append(self.t("row", label=self.head(head),
                                 text=self.with_status(text, due)))
-        said = self.not_held(part.rows)                 # every row of the clouds the list says
-        notes = [n for n in self.row_notes(route, said) if "response" in n.topics or "severity" in n.topics]
+        listed = self.not_held(part.rows)               # every row of the clouds the list says
+        notes = [n for n in self.row_notes(route, listed) if "response" in n.topics or "severity" in n.topics]
         notes += [n for n in route.notes_for("response") if not self._clouds_held or self.of_named_cloud(route, n)]
         return self.finish(Reply("utter_answer_response", {
             "subject": self.subject(route), "lines": self.body(lines),
-            "notes": self.notes(notes, self.conflicts_of(route, said)),
-            "source": self.sources(s for a in said for s in a.response.sources),
-            "responses": [a.response.id for a in said]}))
+            "notes": self.notes(notes, self.conflicts_of(route, listed)),
+            "source": self.sources(s for a in listed for s in a.response.sources),
+            "responses": [a.response.id for a in listed]}))
 
     def severity(self, route: Route) -> Reply:
         part = route.severity
@@ -713,11 +716,12 @@ class Renderer:
                       if not (route.query.plan and lv.plans and route.query.plan not in lv.plans)]
             if not route.query.plan:                         # a plan's own level ("Standard"): on request
                 levels = self.narrowed(levels, lambda lv: not lv.plans)
-            def example_terms(lv) -> int:
-                return len(asked_terms & set(terms(" ".join(e for v in lv.examples.values() for e in v))))
+            # how many of the question's words each level's examples hold (two or more: they speak of them)
+            matched = {lv.id: len(asked_terms & set(terms(" ".join(e for v in lv.examples.values() for e in v))))
+                       for lv in levels}
             if not self.detail:
                 # "a user can't delete a contact: which level?": the level whose examples the words match leads
-                levels = sorted(levels, key=lambda lv: -example_terms(lv) if example_terms(lv) >= 2 else 0)
+                levels = sorted(levels, key=lambda lv: -matched[lv.id] if matched[lv.id] >= 2 else 0)
             for lv in levels:
                 definition = lv.definition.get(self.lang)
                 if len(levels) > 1 and not self.detail:     # a list of levels: what each is, in its first sentence
@@ -725,7 +729,7 @@ class Renderer:
                     self.held_back = self.held_back or first != definition
                     definition = first
                 ex = [e.rstrip("。.") for e in lv.examples.get(self.lang, ())]
-                if ex and not wants_examples and example_terms(lv) < 2:
+                if ex and not wants_examples and matched[lv.id] < 2:
                     ex, self.held_back = [], True
                 examples = self.t("examples", examples=self.t("example_sep").join(ex)) if ex else ""
                 lines.append(self.t("level", label=lv.label.get(self.lang), definition=definition, examples=examples))
